@@ -1,0 +1,586 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ApplicationType is the language of a Spark application's main program.
+// +kubebuilder:validation:Enum=Java;Scala;Python;R
+type ApplicationType string
+
+const (
+	ApplicationTypeJava   ApplicationType = "Java"
+	ApplicationTypeScala  ApplicationType = "Scala"
+	ApplicationTypePython ApplicationType = "Python"
+	ApplicationTypeR      ApplicationType = "R"
+)
+
+// SparkApplicationSpec describes one Spark job run in cluster mode: the driver runs in a pod Stoke creates
+// and the driver creates the executor pods from a template Stoke supplies.
+//
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['Java', 'Scala']) || has(self.mainClass)",message="mainClass is required when type is Java or Scala"
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['Python', 'R']) || has(self.mainApplicationFile)",message="mainApplicationFile is required when type is Python or R"
+type SparkApplicationSpec struct {
+	// Type is the language of the main program: Java, Scala, Python or R.
+	Type ApplicationType `json:"type"`
+
+	// SparkVersion is the Spark version inside the image, for example "3.5.7" or "4.0.1". It selects
+	// version-specific behaviour of the driver builder and becomes the pods' spark-version label.
+	// +kubebuilder:validation:Pattern=`^[0-9]+\.[0-9]+(\.[0-9]+)?([.-][0-9A-Za-z.-]+)?$`
+	// +kubebuilder:validation:MaxLength=63
+	SparkVersion string `json:"sparkVersion"`
+
+	// Image is the container image of the driver and the executors, unless a role sets its own.
+	// +kubebuilder:validation:MinLength=1
+	Image string `json:"image"`
+
+	// ImagePullPolicy is the pull policy of the Spark containers (Always, IfNotPresent or Never).
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// ImagePullSecrets names Secrets in the application's namespace used to pull the image.
+	// +optional
+	// +listType=atomic
+	ImagePullSecrets []string `json:"imagePullSecrets,omitempty"`
+
+	// MainApplicationFile is the primary resource: the application jar, Python file or R file, as a URI
+	// (local:// for a path inside the image, or a remote scheme such as https://, s3a://, hdfs://). A Java
+	// or Scala application whose classes are already on the image's classpath may leave it empty.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	MainApplicationFile *string `json:"mainApplicationFile,omitempty"`
+
+	// MainClass is the fully qualified entry point of a Java or Scala application.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	MainClass *string `json:"mainClass,omitempty"`
+
+	// Arguments are passed to the main program, in order.
+	// +optional
+	// +listType=atomic
+	Arguments []string `json:"arguments,omitempty"`
+
+	// SparkConf is extra Spark configuration, as with spark-submit's --conf. Keys that Stoke owns (the master
+	// URL, deploy mode, namespace, driver pod name, application id, driver host and bind address, pod
+	// template files and executor pod name prefix) are rejected: set the matching spec field instead.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=2000
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['spark.master', 'spark.submit.deployMode', 'spark.kubernetes.namespace', 'spark.kubernetes.driver.pod.name', 'spark.app.id', 'spark.driver.host', 'spark.driver.bindAddress', 'spark.kubernetes.driver.podTemplateFile', 'spark.kubernetes.executor.podTemplateFile', 'spark.kubernetes.executor.podNamePrefix', 'spark.kubernetes.driver.master', 'spark.kubernetes.submitInDriver']))",message="sparkConf must not set keys Stoke owns: spark.master, spark.submit.deployMode, spark.kubernetes.namespace, spark.kubernetes.driver.pod.name, spark.app.id, spark.driver.host, spark.driver.bindAddress, spark.kubernetes.{driver,executor}.podTemplateFile, spark.kubernetes.executor.podNamePrefix, spark.kubernetes.driver.master, spark.kubernetes.submitInDriver"
+	SparkConf map[string]string `json:"sparkConf,omitempty"`
+
+	// HadoopConf is Hadoop configuration; each key k becomes the Spark property spark.hadoop.k.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=2000
+	HadoopConf map[string]string `json:"hadoopConf,omitempty"`
+
+	// Deps are dependencies fetched by the driver at start-up.
+	// +optional
+	Deps Dependencies `json:"deps,omitempty"`
+
+	// Volumes are pod volumes made available to the driver and executors; a role mounts them with its
+	// volumeMounts.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
+
+	// Driver configures the driver pod.
+	// +optional
+	Driver DriverSpec `json:"driver,omitempty"`
+
+	// Executor configures the executor pods, which the driver creates from a pod template Stoke renders.
+	// +optional
+	Executor ExecutorSpec `json:"executor,omitempty"`
+
+	// RestartPolicy says when a finished attempt is followed by a new one.
+	// +optional
+	RestartPolicy RestartPolicy `json:"restartPolicy,omitempty"`
+
+	// Timeouts bound the start-up of an attempt; a timeout ends the attempt as an infrastructure failure.
+	// +optional
+	Timeouts Timeouts `json:"timeouts,omitempty"`
+
+	// DynamicAllocation lets Spark add and remove executors with the load.
+	// +optional
+	DynamicAllocation *DynamicAllocation `json:"dynamicAllocation,omitempty"`
+
+	// TimeToLiveSeconds deletes the application this long after it succeeded or failed for good.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	TimeToLiveSeconds *int64 `json:"timeToLiveSeconds,omitempty"`
+
+	// Suspend stops the application: the current attempt's pods are deleted. Setting it back to false
+	// starts a new attempt.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// Dependencies are URIs the driver fetches and distributes, as with spark-submit's --jars, --files,
+// --py-files and --archives. Use local:// for paths inside the image or a remote scheme.
+type Dependencies struct {
+	// Jars are added to the driver and executor classpaths (spark.jars).
+	// +optional
+	// +listType=atomic
+	Jars []string `json:"jars,omitempty"`
+	// Files are placed in the working directory of each executor (spark.files).
+	// +optional
+	// +listType=atomic
+	Files []string `json:"files,omitempty"`
+	// PyFiles are .py, .zip or .egg files put on the PYTHONPATH (spark.submit.pyFiles).
+	// +optional
+	// +listType=atomic
+	PyFiles []string `json:"pyFiles,omitempty"`
+	// Archives are extracted into the working directory of each executor (spark.archives).
+	// +optional
+	// +listType=atomic
+	Archives []string `json:"archives,omitempty"`
+}
+
+// SparkPodSpec is what the driver and the executors have in common.
+type SparkPodSpec struct {
+	// Cores is the number of CPU cores Spark schedules on (spark.driver.cores / spark.executor.cores). It is
+	// also the pod's CPU request unless coreRequest is set.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	Cores *int32 `json:"cores,omitempty"`
+
+	// CoreRequest is the pod's CPU request as a Kubernetes quantity (for example "500m"), overriding cores.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`
+	CoreRequest *string `json:"coreRequest,omitempty"`
+
+	// CoreLimit is the pod's CPU limit as a Kubernetes quantity (for example "2" or "1500m").
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`
+	CoreLimit *string `json:"coreLimit,omitempty"`
+
+	// Memory is the JVM heap in Spark's format: a number with an optional k, m, g, t or p suffix (for
+	// example "512m" or "4g"); a bare number is MiB. The pod's memory is this plus the overhead.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]+([kKmMgGtTpP][bB]?)?$`
+	Memory *string `json:"memory,omitempty"`
+
+	// MemoryOverhead is the non-heap memory added to the pod, in the same format as memory. When unset it is
+	// max(memoryOverheadFactor × memory, 384m).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]+([kKmMgGtTpP][bB]?)?$`
+	MemoryOverhead *string `json:"memoryOverhead,omitempty"`
+
+	// MemoryOverheadFactor is the fraction of memory added as overhead when memoryOverhead is unset, as a
+	// decimal string (Spark's default is "0.1" for JVM applications and "0.4" for Python and R).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`
+	// +kubebuilder:validation:XValidation:rule="double(self) > 0.0",message="memoryOverheadFactor must be greater than 0"
+	MemoryOverheadFactor *string `json:"memoryOverheadFactor,omitempty"`
+
+	// GPU requests accelerators as an extended resource on the Spark container.
+	// +optional
+	GPU *GPUSpec `json:"gpu,omitempty"`
+
+	// Image overrides the application's image for this role.
+	// +optional
+	Image *string `json:"image,omitempty"`
+
+	// Env are extra environment variables of the Spark container.
+	// +optional
+	// +listType=atomic
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// EnvFrom adds environment variables from ConfigMaps and Secrets to the Spark container.
+	// +optional
+	// +listType=atomic
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// Labels are added to the pods.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations are added to the pods. The text {{APP_ID}} in a value is replaced by the Spark
+	// application id.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// VolumeMounts mount the application's volumes into the Spark container.
+	// +optional
+	// +listType=atomic
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// NodeSelector constrains the pods to nodes with these labels.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations of the pods.
+	// +optional
+	// +listType=atomic
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity of the pods.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// ServiceAccount the pods run as. The driver's needs permission to create executor pods, ConfigMaps and
+	// Services in the namespace.
+	// +optional
+	ServiceAccount *string `json:"serviceAccount,omitempty"`
+
+	// SecurityContext of the Spark container.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+
+	// PodSecurityContext of the pods.
+	// +optional
+	PodSecurityContext *corev1.PodSecurityContext `json:"podSecurityContext,omitempty"`
+
+	// Sidecars are extra containers running beside the Spark container.
+	// +optional
+	// +listType=atomic
+	Sidecars []corev1.Container `json:"sidecars,omitempty"`
+
+	// InitContainers run before the Spark container.
+	// +optional
+	// +listType=atomic
+	InitContainers []corev1.Container `json:"initContainers,omitempty"`
+
+	// PriorityClassName of the pods.
+	// +optional
+	PriorityClassName *string `json:"priorityClassName,omitempty"`
+
+	// SchedulerName of the pods (for example a batch scheduler).
+	// +optional
+	SchedulerName *string `json:"schedulerName,omitempty"`
+
+	// TerminationGracePeriodSeconds of the pods.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// JavaOptions are extra JVM options (spark.driver.extraJavaOptions / spark.executor.extraJavaOptions).
+	// +optional
+	JavaOptions *string `json:"javaOptions,omitempty"`
+
+	// Template is a pod template for anything the fields above do not cover. Stoke starts from it and then
+	// applies the fields above, as Spark does with spark.kubernetes.{driver,executor}.podTemplateFile. The
+	// Spark container is the one named spark-kubernetes-driver / spark-kubernetes-executor, or the first.
+	// +optional
+	Template *corev1.PodTemplateSpec `json:"template,omitempty"`
+}
+
+// GPUSpec asks for accelerators.
+type GPUSpec struct {
+	// Name is the extended resource name, for example nvidia.com/gpu.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Quantity is the number of devices.
+	// +kubebuilder:validation:Minimum=1
+	Quantity int64 `json:"quantity"`
+}
+
+// DriverSpec configures the driver pod.
+type DriverSpec struct {
+	SparkPodSpec `json:",inline"`
+
+	// ServiceLabels are added to the driver's headless Service.
+	// +optional
+	ServiceLabels map[string]string `json:"serviceLabels,omitempty"`
+
+	// ServiceAnnotations are added to the driver's headless Service.
+	// +optional
+	ServiceAnnotations map[string]string `json:"serviceAnnotations,omitempty"`
+}
+
+// ExecutorSpec configures the executor pods.
+type ExecutorSpec struct {
+	SparkPodSpec `json:",inline"`
+
+	// Instances is the number of executors (spark.executor.instances); with dynamic allocation it is ignored
+	// in favour of dynamicAllocation.initialExecutors.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Instances *int32 `json:"instances,omitempty"`
+
+	// DeleteOnTermination says whether the driver deletes executor pods that end (Spark's default: true).
+	// +optional
+	DeleteOnTermination *bool `json:"deleteOnTermination,omitempty"`
+}
+
+// RestartPolicyType says which endings of an attempt are followed by a new attempt.
+// +kubebuilder:validation:Enum=Never;OnFailure;Always;OnInfrastructureFailure
+type RestartPolicyType string
+
+const (
+	// RestartNever runs one attempt only.
+	RestartNever RestartPolicyType = "Never"
+	// RestartOnFailure retries after application and infrastructure failures, each within its own limit.
+	RestartOnFailure RestartPolicyType = "OnFailure"
+	// RestartAlways starts a new attempt after every ending, successful or not; failures still count
+	// against their limits.
+	RestartAlways RestartPolicyType = "Always"
+	// RestartOnInfrastructureFailure retries only after infrastructure failures (the driver could not be
+	// scheduled, its image could not be pulled, it was evicted or lost, a start timeout passed).
+	RestartOnInfrastructureFailure RestartPolicyType = "OnInfrastructureFailure"
+)
+
+// RestartPolicy says when and how soon a finished attempt is followed by a new one.
+type RestartPolicy struct {
+	// Type is Never (default), OnFailure, Always or OnInfrastructureFailure.
+	// +optional
+	// +kubebuilder:default=Never
+	Type RestartPolicyType `json:"type,omitempty"`
+
+	// OnFailureRetries is how many times an application failure (the driver exited non-zero) is retried.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=3
+	OnFailureRetries *int32 `json:"onFailureRetries,omitempty"`
+
+	// OnInfrastructureFailureRetries is how many times an infrastructure failure is retried.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=3
+	OnInfrastructureFailureRetries *int32 `json:"onInfrastructureFailureRetries,omitempty"`
+
+	// BackoffSeconds is the wait before the first retry; each further retry waits twice as long as the one
+	// before, up to maxBackoffSeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=10
+	BackoffSeconds *int32 `json:"backoffSeconds,omitempty"`
+
+	// MaxBackoffSeconds caps the wait between attempts.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=300
+	MaxBackoffSeconds *int32 `json:"maxBackoffSeconds,omitempty"`
+}
+
+// Timeouts bound the start-up of an attempt. Zero or unset means no limit.
+type Timeouts struct {
+	// DriverStartSeconds bounds the time from creating the driver pod to its Spark container running
+	// (scheduling and image pull included).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	DriverStartSeconds *int32 `json:"driverStartSeconds,omitempty"`
+
+	// DriverReadySeconds bounds the time from the driver container running to the driver pod being Ready.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	DriverReadySeconds *int32 `json:"driverReadySeconds,omitempty"`
+
+	// ExecutorStartSeconds bounds the time from the driver running to the first executor running, for
+	// applications that ask for executors.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ExecutorStartSeconds *int32 `json:"executorStartSeconds,omitempty"`
+}
+
+// DynamicAllocation configures Spark's dynamic executor allocation. On Kubernetes it relies on shuffle
+// tracking, which is on unless disabled here.
+// +kubebuilder:validation:XValidation:rule="!has(self.minExecutors) || !has(self.maxExecutors) || self.minExecutors <= self.maxExecutors",message="dynamicAllocation.minExecutors must not exceed maxExecutors"
+// +kubebuilder:validation:XValidation:rule="!has(self.initialExecutors) || !has(self.minExecutors) || self.initialExecutors >= self.minExecutors",message="dynamicAllocation.initialExecutors must not be below minExecutors"
+// +kubebuilder:validation:XValidation:rule="!has(self.initialExecutors) || !has(self.maxExecutors) || self.initialExecutors <= self.maxExecutors",message="dynamicAllocation.initialExecutors must not exceed maxExecutors"
+type DynamicAllocation struct {
+	// Enabled turns dynamic allocation on.
+	Enabled bool `json:"enabled"`
+	// InitialExecutors is the number of executors to start with.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	InitialExecutors *int32 `json:"initialExecutors,omitempty"`
+	// MinExecutors is the lower bound.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MinExecutors *int32 `json:"minExecutors,omitempty"`
+	// MaxExecutors is the upper bound.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MaxExecutors *int32 `json:"maxExecutors,omitempty"`
+	// ShuffleTrackingEnabled keeps executors holding shuffle data alive (default true).
+	// +optional
+	ShuffleTrackingEnabled *bool `json:"shuffleTrackingEnabled,omitempty"`
+	// ShuffleTrackingTimeoutSeconds releases executors holding shuffle data after this long.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ShuffleTrackingTimeoutSeconds *int64 `json:"shuffleTrackingTimeoutSeconds,omitempty"`
+	// ExecutorIdleTimeoutSeconds removes an executor idle this long.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ExecutorIdleTimeoutSeconds *int64 `json:"executorIdleTimeoutSeconds,omitempty"`
+}
+
+// ApplicationPhase summarises the conditions in one word for printer columns and the CLI.
+type ApplicationPhase string
+
+const (
+	// PhasePending: accepted, no attempt created yet.
+	PhasePending ApplicationPhase = "Pending"
+	// PhaseSubmitted: the attempt's driver pod exists but its Spark container is not running yet.
+	PhaseSubmitted ApplicationPhase = "Submitted"
+	// PhaseRunning: the driver is running.
+	PhaseRunning ApplicationPhase = "Running"
+	// PhaseRetrying: an attempt ended and the next starts after the backoff.
+	PhaseRetrying ApplicationPhase = "Retrying"
+	// PhaseSucceeded: the driver completed with exit code 0 and no further attempt follows.
+	PhaseSucceeded ApplicationPhase = "Succeeded"
+	// PhaseFailed: the application failed for good (see the Failed condition's reason).
+	PhaseFailed ApplicationPhase = "Failed"
+	// PhaseSuspended: spec.suspend is true and no pod of the application runs.
+	PhaseSuspended ApplicationPhase = "Suspended"
+)
+
+// Condition types of a SparkApplication. The reasons each can carry are listed in docs/conditions.md.
+const (
+	// ConditionSubmitted is True while the current attempt's driver pod exists.
+	ConditionSubmitted = "Submitted"
+	// ConditionDriverReady is True while the driver pod is Ready.
+	ConditionDriverReady = "DriverReady"
+	// ConditionRunning is True while the driver's Spark container runs.
+	ConditionRunning = "Running"
+	// ConditionSucceeded is True once the application completed successfully for good.
+	ConditionSucceeded = "Succeeded"
+	// ConditionFailed is True once the application failed for good.
+	ConditionFailed = "Failed"
+	// ConditionSuspended is True while the application is suspended.
+	ConditionSuspended = "Suspended"
+	// ConditionRetrying is True between attempts, while the backoff runs.
+	ConditionRetrying = "Retrying"
+)
+
+// AttemptOutcome is how an attempt ended.
+type AttemptOutcome string
+
+const (
+	OutcomeSucceeded AttemptOutcome = "Succeeded"
+	// OutcomeApplicationFailure: the driver exited non-zero.
+	OutcomeApplicationFailure AttemptOutcome = "ApplicationFailure"
+	// OutcomeInfrastructureFailure: the driver could not start or was lost (reason says which).
+	OutcomeInfrastructureFailure AttemptOutcome = "InfrastructureFailure"
+	// OutcomeSuperseded: the spec changed and a new attempt replaced this one.
+	OutcomeSuperseded AttemptOutcome = "Superseded"
+	// OutcomeSuspended: the application was suspended during this attempt.
+	OutcomeSuspended AttemptOutcome = "Suspended"
+)
+
+// Attempt records one run of the application's driver.
+type Attempt struct {
+	// Number counts attempts from 1.
+	Number int32 `json:"number"`
+	// SpecHash identifies the spec the attempt was built from; a different hash starts a new attempt.
+	// +optional
+	SpecHash string `json:"specHash,omitempty"`
+	// SparkApplicationID is spark.app.id of the attempt.
+	// +optional
+	SparkApplicationID string `json:"sparkApplicationID,omitempty"`
+	// DriverPodName is the attempt's driver pod.
+	// +optional
+	DriverPodName string `json:"driverPodName,omitempty"`
+	// SubmissionTime is when the driver pod was created.
+	// +optional
+	SubmissionTime *metav1.Time `json:"submissionTime,omitempty"`
+	// DriverStartTime is when the driver's Spark container was first seen running.
+	// +optional
+	DriverStartTime *metav1.Time `json:"driverStartTime,omitempty"`
+	// EndTime is when the attempt ended.
+	// +optional
+	EndTime *metav1.Time `json:"endTime,omitempty"`
+	// Outcome is how the attempt ended; empty while it runs.
+	// +optional
+	Outcome AttemptOutcome `json:"outcome,omitempty"`
+	// ExitCode of the driver's Spark container, when it terminated.
+	// +optional
+	ExitCode *int32 `json:"exitCode,omitempty"`
+	// Reason is a CamelCase word for why the attempt ended.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message explains the ending for people.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// ExecutorCounts counts the current attempt's executor pods as last observed.
+type ExecutorCounts struct {
+	// Requested is the number of executors the spec asks for at start.
+	Requested int32 `json:"requested"`
+	// Pending executors are created but not running.
+	Pending int32 `json:"pending"`
+	// Running executors.
+	Running int32 `json:"running"`
+	// Succeeded executors ended with exit code 0.
+	Succeeded int32 `json:"succeeded"`
+	// Failed executors ended otherwise.
+	Failed int32 `json:"failed"`
+}
+
+// FailureCounts counts failed attempts, by kind, over the application's life.
+type FailureCounts struct {
+	// Application failures: the driver exited non-zero.
+	Application int32 `json:"application"`
+	// Infrastructure failures: scheduling, image pull, eviction, start timeouts, lost drivers.
+	Infrastructure int32 `json:"infrastructure"`
+}
+
+// SparkApplicationStatus is what Stoke observed. Conditions are the truth; phase is derived from them.
+type SparkApplicationStatus struct {
+	// ObservedGeneration is the spec generation this status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Phase summarises the conditions.
+	// +optional
+	Phase ApplicationPhase `json:"phase,omitempty"`
+	// Conditions: Submitted, DriverReady, Running, Retrying, Succeeded, Failed, Suspended.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// CurrentAttempt is the attempt running now, or the last one.
+	// +optional
+	CurrentAttempt *Attempt `json:"currentAttempt,omitempty"`
+	// PastAttempts are the most recent ended attempts before the current one, oldest first (at most 10).
+	// +optional
+	// +listType=atomic
+	PastAttempts []Attempt `json:"pastAttempts,omitempty"`
+	// Failures counts failed attempts by kind.
+	// +optional
+	Failures FailureCounts `json:"failures,omitempty"`
+	// NextAttemptTime is when the next attempt starts, while retrying.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+	// Executors counts the current attempt's executor pods.
+	// +optional
+	Executors ExecutorCounts `json:"executors,omitempty"`
+	// UIAddress is the in-cluster address of the current driver's Spark UI.
+	// +optional
+	UIAddress string `json:"uiAddress,omitempty"`
+	// TerminationTime is when the application succeeded or failed for good; the TTL counts from it.
+	// +optional
+	TerminationTime *metav1.Time `json:"terminationTime,omitempty"`
+}
+
+// SparkApplication is one Spark job.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=sparkapp;sparkapps,categories=stoke
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Attempt",type=integer,JSONPath=`.status.currentAttempt.number`
+// +kubebuilder:printcolumn:name="Driver",type=string,JSONPath=`.status.currentAttempt.driverPodName`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type SparkApplication struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SparkApplicationSpec   `json:"spec"`
+	Status SparkApplicationStatus `json:"status,omitempty"`
+}
+
+// SparkApplicationList is a list of SparkApplications.
+//
+// +kubebuilder:object:root=true
+type SparkApplicationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SparkApplication `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SparkApplication{}, &SparkApplicationList{})
+}

@@ -1,0 +1,369 @@
+// Package spark renders, in Go, the Kubernetes objects that Spark's own `spark-submit --deploy-mode cluster`
+// creates for an application: the driver pod, its headless Service and the ConfigMap holding
+// spark.properties, plus the executor pod template the driver creates its executors from. The conformance
+// suite (test/conformance) compares the output with real spark-submit; docs/conformance.md lists every
+// intentional difference.
+package spark
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+)
+
+// Labels and annotations on the objects of an attempt.
+const (
+	LabelAppSelector = "spark-app-selector"
+	LabelRole        = "spark-role"
+	LabelVersion     = "spark-version"
+	LabelAppName     = "spark-app-name"
+	RoleDriver       = "driver"
+	RoleExecutor     = "executor"
+
+	// LabelManagedBy marks driver and executor pods created for Stoke; the operator's pod cache is limited
+	// to pods with this label.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedByStoke = "stoke"
+	// LabelAttempt carries the attempt number on the driver pod.
+	LabelAttempt = "stoke.dev/attempt"
+	// AnnotationApplication names the SparkApplication on driver and executor pods.
+	AnnotationApplication = "stoke.dev/application"
+
+	DriverContainerName   = "spark-kubernetes-driver"
+	ExecutorContainerName = "spark-kubernetes-executor"
+
+	SparkConfVolume   = "spark-conf-volume-driver"
+	SparkConfDir      = "/opt/spark/conf"
+	PropertiesFileKey = "spark.properties"
+
+	PodTemplateVolume    = "pod-template-volume"
+	PodTemplateMountPath = "/opt/spark/pod-template"
+	PodTemplateFileName  = "pod-spec-template.yml"
+	PodTemplateKey       = "podspec-configmap-key"
+
+	LocalDirVolume = "spark-local-dir-1"
+)
+
+// Objects are what one attempt of an application needs, in creation order: the driver pod first, then the
+// ConfigMap and Service, which the driver pod owns (as spark-submit does).
+type Objects struct {
+	Names      Names
+	Properties map[string]string
+	DriverPod  *corev1.Pod
+	ConfigMap  *corev1.ConfigMap
+	Service    *corev1.Service
+	// ExecutorTemplate is the pod template stored in the ConfigMap for the driver to create executors from.
+	ExecutorTemplate *corev1.Pod
+}
+
+// InvalidSpecError is a spec the builder cannot render; retrying does not help.
+type InvalidSpecError struct{ Err error }
+
+func (e *InvalidSpecError) Error() string { return e.Err.Error() }
+func (e *InvalidSpecError) Unwrap() error { return e.Err }
+
+func invalid(format string, args ...any) error {
+	return &InvalidSpecError{Err: fmt.Errorf(format, args...)}
+}
+
+// Build renders the objects of one attempt of the application. It is a pure function of the application
+// (its spec, name, namespace and UID) and the attempt number.
+func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
+	names := NamesFor(app.Name, app.UID, attempt)
+	props := Properties(app, names)
+
+	executorTemplate, err := buildExecutorTemplate(app)
+	if err != nil {
+		return nil, err
+	}
+	templateYAML, err := yaml.Marshal(executorTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the executor pod template: %w", err)
+	}
+	driver, err := buildDriverPod(app, names, props, attempt)
+	if err != nil {
+		return nil, err
+	}
+	return &Objects{
+		Names:            names,
+		Properties:       props,
+		DriverPod:        driver,
+		ConfigMap:        buildConfigMap(app, names, props, string(templateYAML)),
+		Service:          buildService(app, names, props),
+		ExecutorTemplate: executorTemplate,
+	}, nil
+}
+
+// buildDriverPod follows Spark's driver feature steps (basic, credentials, secrets, env secrets, volumes,
+// command, Hadoop conf, pod template ConfigMap, local dirs, then spark-submit's conf volume) on top of the
+// user's driver template, and then adds what Stoke's fields ask for beyond Spark properties.
+func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]string, attempt int32) (*corev1.Pod, error) {
+	spec := &app.Spec
+	role := &spec.Driver.SparkPodSpec
+	pod, container := podFromTemplate(role.Template, DriverContainerName)
+
+	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"), OverheadFactor(app, role))
+	if err != nil {
+		return nil, invalid("driver memory: %w", err)
+	}
+	resources, err := containerResources(p, "driver", memMiB)
+	if err != nil {
+		return nil, err
+	}
+
+	pod.Name = names.DriverPod
+	pod.Namespace = app.Namespace
+	pod.Labels = merge(pod.Labels, withPrefix(p, "spark.kubernetes.driver.label."), map[string]string{
+		LabelAppSelector: names.AppID,
+		LabelRole:        RoleDriver,
+		LabelVersion:     spec.SparkVersion,
+		LabelAppName:     AppNameLabel(app.Name),
+		LabelManagedBy:   ManagedByStoke,
+		LabelAttempt:     fmt.Sprint(attempt),
+	})
+	pod.Annotations = merge(pod.Annotations, substituteAppID(withPrefix(p, "spark.kubernetes.driver.annotation."), names.AppID),
+		map[string]string{AnnotationApplication: app.Name})
+	pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(app, stokev1.GroupVersion.WithKind("SparkApplication"))}
+
+	ps := &pod.Spec
+	ps.RestartPolicy = corev1.RestartPolicyNever
+	ps.EnableServiceLinks = ptrTo(false)
+	ps.NodeSelector = merge(ps.NodeSelector, withPrefix(p, "spark.kubernetes.node.selector."), withPrefix(p, "spark.kubernetes.driver.node.selector."))
+	for _, s := range splitList(p["spark.kubernetes.container.image.pullSecrets"]) {
+		ps.ImagePullSecrets = append(ps.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
+	}
+	if sa := p["spark.kubernetes.authenticate.driver.serviceAccountName"]; sa != "" {
+		ps.ServiceAccountName = sa
+	}
+	if s := first(p["spark.kubernetes.driver.scheduler.name"], p["spark.kubernetes.scheduler.name"]); s != "" {
+		ps.SchedulerName = s
+	}
+
+	container.Name = DriverContainerName
+	container.Image = first(p["spark.kubernetes.driver.container.image"], spec.Image)
+	container.ImagePullPolicy = corev1.PullPolicy(first(p["spark.kubernetes.container.image.pullPolicy"], string(corev1.PullIfNotPresent)))
+	container.Ports = append(container.Ports,
+		corev1.ContainerPort{Name: "driver-rpc-port", ContainerPort: DriverPort, Protocol: corev1.ProtocolTCP},
+		corev1.ContainerPort{Name: "blockmanager", ContainerPort: BlockManagerPort, Protocol: corev1.ProtocolTCP},
+		corev1.ContainerPort{Name: "spark-ui", ContainerPort: UIPort, Protocol: corev1.ProtocolTCP},
+	)
+	container.Env = append(container.Env, corev1.EnvVar{Name: "SPARK_USER", Value: SparkUser(app)},
+		corev1.EnvVar{Name: "SPARK_APPLICATION_ID", Value: names.AppID})
+	container.Env = append(container.Env, envFromProperties(p, "spark.kubernetes.driverEnv.")...)
+	container.Env = append(container.Env, corev1.EnvVar{Name: "SPARK_DRIVER_BIND_ADDRESS", ValueFrom: &corev1.EnvVarSource{
+		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "status.podIP"}}})
+	container.Resources = resources
+
+	// Secrets, secret env, and Spark-declared volumes.
+	secretVolumes, secretMounts := secretVolumesFromProperties(p, "driver")
+	ps.Volumes = append(ps.Volumes, secretVolumes...)
+	container.VolumeMounts = append(container.VolumeMounts, secretMounts...)
+	container.Env = append(container.Env, secretEnvFromProperties(p, "driver")...)
+	confVolumes, confMounts, err := volumesFromProperties(p, "driver")
+	if err != nil {
+		return nil, &InvalidSpecError{Err: err}
+	}
+	ps.Volumes = append(ps.Volumes, confVolumes...)
+	container.VolumeMounts = append(container.VolumeMounts, confMounts...)
+
+	// The driver command.
+	container.Args = driverArgs(app, p)
+	container.Env = append(container.Env, pythonEnv(p)...)
+
+	if cm := p["spark.kubernetes.hadoop.configMapName"]; cm != "" {
+		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: "hadoop-properties", VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: cm}}}})
+		container.VolumeMounts = append(container.VolumeMounts, corev1.VolumeMount{Name: "hadoop-properties", MountPath: "/opt/hadoop/conf"})
+		container.Env = append(container.Env, corev1.EnvVar{Name: "HADOOP_CONF_DIR", Value: "/opt/hadoop/conf"})
+	}
+
+	// The executor pod template, from the attempt's ConfigMap.
+	ps.Volumes = append(ps.Volumes, corev1.Volume{Name: PodTemplateVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: names.ConfigMap},
+		Items:                []corev1.KeyToPath{{Key: PodTemplateKey, Path: PodTemplateFileName}},
+	}}})
+	container.VolumeMounts = append(container.VolumeMounts, corev1.VolumeMount{Name: PodTemplateVolume, MountPath: PodTemplateMountPath})
+
+	addLocalDirs(ps, container, p, names)
+
+	// spark.properties, as spark-submit mounts it.
+	container.Env = append(container.Env, corev1.EnvVar{Name: "SPARK_CONF_DIR", Value: SparkConfDir})
+	ps.Volumes = append(ps.Volumes, corev1.Volume{Name: SparkConfVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: names.ConfigMap},
+		Items:                []corev1.KeyToPath{{Key: PropertiesFileKey, Path: PropertiesFileKey, Mode: ptrTo(int32(0o644))}},
+	}}})
+	container.VolumeMounts = append(container.VolumeMounts, corev1.VolumeMount{Name: SparkConfVolume, MountPath: SparkConfDir})
+
+	if err := applyPodFields(pod, container, role, spec.Volumes); err != nil {
+		return nil, err
+	}
+	return pod, nil
+}
+
+// driverArgs is the driver container's command line for the image's entrypoint.
+func driverArgs(app *stokev1.SparkApplication, p map[string]string) []string {
+	args := []string{"driver"}
+	if u := p["spark.kubernetes.proxyUser"]; u != "" {
+		args = append(args, "--proxy-user", u)
+	}
+	args = append(args, "--properties-file", SparkConfDir+"/"+PropertiesFileKey)
+	if c := MainClass(app); c != "" {
+		args = append(args, "--class", c)
+	}
+	args = append(args, PrimaryResource(app))
+	return append(args, app.Spec.Arguments...)
+}
+
+// pythonEnv is the interpreter environment Spark's command step sets for Python drivers.
+func pythonEnv(p map[string]string) []corev1.EnvVar {
+	var env []corev1.EnvVar
+	if v := p["spark.pyspark.python"]; v != "" {
+		env = append(env, corev1.EnvVar{Name: "PYSPARK_PYTHON", Value: v})
+	}
+	if v := p["spark.pyspark.driver.python"]; v != "" {
+		env = append(env, corev1.EnvVar{Name: "PYSPARK_DRIVER_PYTHON", Value: v})
+	}
+	return env
+}
+
+// addLocalDirs gives the driver scratch space as Spark's local dirs step does, unless the user declared
+// spark-local-dir-* volumes of their own.
+func addLocalDirs(ps *corev1.PodSpec, c *corev1.Container, p map[string]string, names Names) {
+	for _, v := range ps.Volumes {
+		if strings.HasPrefix(v.Name, "spark-local-dir-") {
+			var dirs []string
+			for _, m := range c.VolumeMounts {
+				if strings.HasPrefix(m.Name, "spark-local-dir-") {
+					dirs = append(dirs, m.MountPath)
+				}
+			}
+			c.Env = append(c.Env, corev1.EnvVar{Name: "SPARK_LOCAL_DIRS", Value: strings.Join(dirs, ",")})
+			return
+		}
+	}
+	dirs := splitList(first(p["spark.local.dir"], "/var/data/spark-"+uuidFrom(names.AppID)))
+	medium := corev1.StorageMediumDefault
+	if p["spark.kubernetes.local.dirs.tmpfs"] == "true" {
+		medium = corev1.StorageMediumMemory
+	}
+	for i, dir := range dirs {
+		name := fmt.Sprintf("spark-local-dir-%d", i+1)
+		ps.Volumes = append(ps.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: medium}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: dir})
+	}
+	c.Env = append(c.Env, corev1.EnvVar{Name: "SPARK_LOCAL_DIRS", Value: strings.Join(dirs, ",")})
+}
+
+// uuidFrom formats a stable UUID-shaped string from an id, standing in for Spark's random local dir UUID.
+func uuidFrom(id string) string {
+	s := sha256.Sum256([]byte(id))
+	h := fmt.Sprintf("%x", s[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// SparkUser is the SPARK_USER of the driver: the proxy user if one is set, else "spark".
+func SparkUser(app *stokev1.SparkApplication) string {
+	if u := app.Spec.SparkConf["spark.kubernetes.proxyUser"]; u != "" {
+		return u
+	}
+	return "spark"
+}
+
+func buildConfigMap(app *stokev1.SparkApplication, names Names, p map[string]string, executorTemplate string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      names.ConfigMap,
+			Namespace: app.Namespace,
+			Labels:    map[string]string{LabelAppSelector: names.AppID, LabelManagedBy: ManagedByStoke},
+		},
+		Data: map[string]string{
+			PropertiesFileKey: EncodeProperties(p),
+			PodTemplateKey:    executorTemplate,
+		},
+	}
+}
+
+func buildService(app *stokev1.SparkApplication, names Names, p map[string]string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        names.DriverService,
+			Namespace:   app.Namespace,
+			Labels:      merge(withPrefix(p, "spark.kubernetes.driver.service.label."), map[string]string{LabelAppSelector: names.AppID}),
+			Annotations: nilIfEmpty(substituteAppID(withPrefix(p, "spark.kubernetes.driver.service.annotation."), names.AppID)),
+		},
+		Spec: corev1.ServiceSpec{
+			ClusterIP: corev1.ClusterIPNone,
+			Selector:  map[string]string{LabelAppSelector: names.AppID, LabelRole: RoleDriver},
+			Ports: []corev1.ServicePort{
+				{Name: "driver-rpc-port", Port: DriverPort, Protocol: corev1.ProtocolTCP},
+				{Name: "blockmanager", Port: BlockManagerPort, Protocol: corev1.ProtocolTCP},
+				{Name: "spark-ui", Port: UIPort, Protocol: corev1.ProtocolTCP},
+			},
+		},
+	}
+}
+
+// OwnedByDriver makes an object owned by the attempt's driver pod, so that it goes when the pod goes.
+func OwnedByDriver(obj metav1.Object, driver *corev1.Pod) {
+	obj.SetOwnerReferences([]metav1.OwnerReference{{
+		APIVersion: "v1", Kind: "Pod", Name: driver.Name, UID: driver.UID, Controller: ptrTo(true),
+	}})
+}
+
+// substituteAppID replaces {{APP_ID}} in annotation values, as Spark does.
+func substituteAppID(m map[string]string, appID string) map[string]string {
+	for k, v := range m {
+		m[k] = strings.ReplaceAll(v, "{{APP_ID}}", appID)
+	}
+	return m
+}
+
+func optional(p map[string]string, key string) *string {
+	if v, ok := p[key]; ok {
+		return &v
+	}
+	return nil
+}
+
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// merge returns the union of maps, later ones winning; nil when all are empty.
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return nilIfEmpty(out)
+}
+
+func nilIfEmpty(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}

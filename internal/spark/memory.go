@@ -1,0 +1,71 @@
+package spark
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+const (
+	// MinMemoryOverheadMiB is Spark's floor for the memory overhead (ResourceProfile.MEMORY_OVERHEAD_MIN_MIB).
+	MinMemoryOverheadMiB = 384
+	// DefaultMemoryMiB is Spark's default spark.driver.memory and spark.executor.memory (1g).
+	DefaultMemoryMiB = 1024
+	// JVMOverheadFactor is Spark's default overhead factor for JVM applications.
+	JVMOverheadFactor = "0.1"
+	// NonJVMOverheadFactor is Spark's default overhead factor for Python and R applications.
+	NonJVMOverheadFactor = "0.4"
+)
+
+// ParseMiB reads a size in Spark's JVM memory format ("512m", "4g", "1024k", "2048") as MiB, the way
+// Spark's byteStringAsMib does: a bare number is already MiB and fractions of a MiB are dropped.
+func ParseMiB(s string) (int64, error) {
+	v := strings.ToLower(strings.TrimSpace(s))
+	v = strings.TrimSuffix(v, "b")
+	if v == "" {
+		return 0, fmt.Errorf("empty memory size")
+	}
+	unit := v[len(v)-1]
+	shift := map[byte]int{'k': -10, 'm': 0, 'g': 10, 't': 20, 'p': 30}
+	exp, hasUnit := shift[unit]
+	digits := v
+	if hasUnit {
+		digits = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("memory size %q is not a whole number with an optional k, m, g, t or p suffix", s)
+	}
+	if exp < 0 {
+		return n >> uint(-exp), nil
+	}
+	if n > math.MaxInt64>>uint(exp) {
+		return 0, fmt.Errorf("memory size %q is too large", s)
+	}
+	return n << uint(exp), nil
+}
+
+// PodMemoryMiB is the pod memory request and limit for a Spark container: heap plus overhead, where the
+// overhead is the explicit value or max(factor × heap, 384 MiB), truncated to whole MiB as Spark does.
+func PodMemoryMiB(heap string, overhead *string, factor string) (int64, error) {
+	heapMiB := int64(DefaultMemoryMiB)
+	if heap != "" {
+		var err error
+		if heapMiB, err = ParseMiB(heap); err != nil {
+			return 0, err
+		}
+	}
+	if overhead != nil {
+		o, err := ParseMiB(*overhead)
+		if err != nil {
+			return 0, err
+		}
+		return heapMiB + o, nil
+	}
+	f, err := strconv.ParseFloat(factor, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("memory overhead factor %q is not a positive decimal", factor)
+	}
+	return heapMiB + max(int64(f*float64(heapMiB)), MinMemoryOverheadMiB), nil
+}
