@@ -7,6 +7,7 @@
 #
 # Cache: ${STOKE_CACHE:-$HOME/.cache/stoke}/spark/<version>/  (SPARK_HOME is <that>/pyspark)
 set -euo pipefail
+shopt -s inherit_errexit
 
 SPARK35_VERSION=${SPARK35_VERSION:-3.5.9}
 SPARK4_VERSION=${SPARK4_VERSION:-4.3.0}
@@ -40,14 +41,15 @@ EOF
   rm -rf "$pom"
 }
 
-install() { # version -> prints SPARK_HOME
+install_spark() { # version -> prints SPARK_HOME
   local version=$1 dir=$CACHE/spark/$1 home=$CACHE/spark/$1/pyspark
   if [ ! -f "$dir/.ready" ]; then
     log "installing pyspark $version into $dir"
     rm -rf "$dir" && mkdir -p "$dir"
     PIP_ROOT_USER_ACTION=ignore "$PIP" install --quiet --disable-pip-version-check --no-deps --no-compile --target "$dir" "pyspark==$version" >&2
-    compgen -G "$home/jars/spark-kubernetes_*.jar" >/dev/null && compgen -G "$home/jars/kubernetes-client-*.jar" >/dev/null \
-      || add_kubernetes_jars "$home" "$version"
+    if ! compgen -G "$home/jars/spark-kubernetes_*.jar" >/dev/null || ! compgen -G "$home/jars/kubernetes-client-*.jar" >/dev/null; then
+      add_kubernetes_jars "$home" "$version"
+    fi
     chmod +x "$home"/bin/*
     touch "$dir/.ready"
   fi
@@ -56,10 +58,10 @@ install() { # version -> prints SPARK_HOME
 
 versions=("$SPARK35_VERSION" "$SPARK4_VERSION")
 case "${1:-}" in
-  "") for v in "${versions[@]}"; do echo "$v $(install "$v")"; done ;;
+  "") for v in "${versions[@]}"; do home=$(install_spark "$v"); echo "$v $home"; done ;;
   home)
     for v in "${versions[@]}"; do
-      case "$v" in "${2:?usage: $0 home <line, e.g. 3.5 or 4>}"|"$2".*) install "$v"; exit 0 ;; esac
+      case "$v" in "${2:?usage: $0 home <line, e.g. 3.5 or 4>}"|"$2".*) install_spark "$v"; exit 0 ;; esac
     done
     log "no pinned version on line $2 (pinned: ${versions[*]})"; exit 2 ;;
   *) echo "usage: $0 [home <line>]" >&2; exit 2 ;;

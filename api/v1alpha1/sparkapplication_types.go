@@ -479,6 +479,9 @@ type Attempt struct {
 	// DriverStartTime is when the driver's Spark container was first seen running.
 	// +optional
 	DriverStartTime *metav1.Time `json:"driverStartTime,omitempty"`
+	// FirstExecutorTime is when an executor of the attempt was first seen running.
+	// +optional
+	FirstExecutorTime *metav1.Time `json:"firstExecutorTime,omitempty"`
 	// EndTime is when the attempt ended.
 	// +optional
 	EndTime *metav1.Time `json:"endTime,omitempty"`

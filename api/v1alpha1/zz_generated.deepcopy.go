@@ -27,6 +27,10 @@ func (in *Attempt) DeepCopyInto(out *Attempt) {
 		in, out := &in.DriverStartTime, &out.DriverStartTime
 		*out = (*in).DeepCopy()
 	}
+	if in.FirstExecutorTime != nil {
+		in, out := &in.FirstExecutorTime, &out.FirstExecutorTime
+		*out = (*in).DeepCopy()
+	}
 	if in.EndTime != nil {
 		in, out := &in.EndTime, &out.EndTime
 		*out = (*in).DeepCopy()

@@ -123,7 +123,8 @@ func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPod
 	return checkUniqueNames(ps)
 }
 
-// volumesMountedBy picks the application volumes that the pod's containers mount and the pod lacks.
+// volumesMountedBy picks the application volumes that the pod's containers mount. A name the pod already
+// has (one of Spark's own volumes) is kept, so that the duplicate is reported.
 func volumesMountedBy(ps *corev1.PodSpec, appVolumes []corev1.Volume) []corev1.Volume {
 	mounted := map[string]bool{}
 	for _, list := range [][]corev1.Container{ps.InitContainers, ps.Containers} {
@@ -133,13 +134,9 @@ func volumesMountedBy(ps *corev1.PodSpec, appVolumes []corev1.Volume) []corev1.V
 			}
 		}
 	}
-	present := map[string]bool{}
-	for _, v := range ps.Volumes {
-		present[v.Name] = true
-	}
 	var out []corev1.Volume
 	for _, v := range appVolumes {
-		if mounted[v.Name] && !present[v.Name] {
+		if mounted[v.Name] {
 			out = append(out, *v.DeepCopy())
 		}
 	}

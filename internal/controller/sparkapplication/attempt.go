@@ -1,0 +1,397 @@
+package sparkapplication
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/spark"
+)
+
+// followAttempt observes the running attempt and ends it when the driver or a deadline says so. It reports
+// whether the attempt ended.
+func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
+	app, cur := p.app, p.app.Status.CurrentAttempt
+	if cur.SpecHash != SpecHash(&app.Spec) {
+		p.event(corev1.EventTypeNormal, ReasonRerun, "The spec changed: attempt %d stops and a new attempt starts", cur.Number)
+		return true, r.stopAttempt(ctx, p, &Ending{Outcome: stokev1.OutcomeSuperseded, Reason: ReasonRerun,
+			Message: "the spec changed and a new attempt replaced this one", DeleteDriver: true})
+	}
+	pod, err := r.driverPod(ctx, app.Namespace, cur.DriverPodName)
+	if err != nil {
+		return false, err
+	}
+	driver := ObserveDriver(pod)
+	executors, err := r.executorPods(ctx, app.Namespace, cur.SparkApplicationID)
+	if err != nil {
+		return false, err
+	}
+	counts := CountExecutors(executors)
+	counts.Requested = RequestedExecutors(&app.Spec)
+	app.Status.Executors = counts
+	if driver.StartedAt != nil && cur.DriverStartTime == nil {
+		cur.DriverStartTime = &metav1.Time{Time: *driver.StartedAt}
+		p.event(corev1.EventTypeNormal, ReasonDriverRunning, "Attempt %d: driver %s is running", cur.Number, cur.DriverPodName)
+	}
+	if counts.Running > 0 && cur.FirstExecutorTime == nil {
+		cur.FirstExecutorTime = &metav1.Time{Time: p.now}
+	}
+
+	eval := EvaluateAttempt(&app.Spec, cur, driver, p.now, r.Options.LostDriverGrace)
+	if eval.End == nil {
+		p.recheckAfter(eval.RecheckAfter)
+		r.setProgressConditions(p, driver)
+		return false, nil
+	}
+	return true, r.endAttempt(ctx, p, eval.End)
+}
+
+// setProgressConditions reflects a pending or running driver.
+func (r *Reconciler) setProgressConditions(p *pass, driver DriverObservation) {
+	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
+	if driver.Phase == DriverRunning {
+		setCondition(st, gen, stokev1.ConditionRunning, true, ReasonDriverRunning, fmt.Sprintf("attempt %d: the driver is running", cur.Number))
+		st.UIAddress = fmt.Sprintf("http://%s.%s.svc:%d", spark.NamesFor(p.app.Name, p.app.UID, cur.Number).DriverService, p.app.Namespace, spark.UIPort)
+	} else {
+		setCondition(st, gen, stokev1.ConditionRunning, false, orDefault(driver.Reason, ReasonDriverPending), driver.Message)
+	}
+	if driver.Ready {
+		setCondition(st, gen, stokev1.ConditionDriverReady, true, ReasonDriverReady, "the driver pod is ready")
+	} else {
+		setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod is not ready")
+	}
+}
+
+// endAttempt cleans up after the attempt, records how it ended, and either schedules the next attempt or
+// finishes the application.
+func (r *Reconciler) endAttempt(ctx context.Context, p *pass, end *Ending) error {
+	if err := r.stopAttempt(ctx, p, end); err != nil {
+		return err
+	}
+	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
+	switch end.Outcome {
+	case stokev1.OutcomeApplicationFailure:
+		st.Failures.Application++
+	case stokev1.OutcomeInfrastructureFailure:
+		st.Failures.Infrastructure++
+	}
+	kind := corev1.EventTypeWarning
+	if end.Outcome == stokev1.OutcomeSucceeded {
+		kind = corev1.EventTypeNormal
+	}
+	p.event(kind, "Attempt"+string(end.Outcome), "Attempt %d ended: %s: %s", cur.Number, end.Reason, end.Message)
+
+	decision := DecideRetry(p.app.Spec.RestartPolicy, end.Outcome, st.Failures)
+	if decision.Retry {
+		next := p.now.Add(decision.Delay)
+		st.NextAttemptTime = &metav1.Time{Time: next}
+		msg := fmt.Sprintf("attempt %d ended (%s); attempt %d starts at %s", cur.Number, end.Reason, cur.Number+1, next.UTC().Format(time.RFC3339))
+		setCondition(st, gen, stokev1.ConditionRetrying, true, ReasonBackoff, msg)
+		p.event(corev1.EventTypeNormal, "Retrying", "%s", msg)
+		p.recheckAfter(max(decision.Delay, time.Millisecond))
+		return nil
+	}
+	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonAttemptEnded, "no further attempt")
+	st.TerminationTime = &metav1.Time{Time: p.now}
+	if end.Outcome == stokev1.OutcomeSucceeded {
+		setCondition(st, gen, stokev1.ConditionSucceeded, true, ReasonCompleted, fmt.Sprintf("attempt %d completed", cur.Number))
+		p.event(corev1.EventTypeNormal, "Succeeded", "The application succeeded in attempt %d", cur.Number)
+	} else {
+		reason := ReasonApplicationFailed
+		if end.Outcome == stokev1.OutcomeInfrastructureFailure {
+			reason = ReasonInfrastructureFail
+		}
+		msg := fmt.Sprintf("attempt %d: %s: %s; not retried: %s", cur.Number, end.Reason, end.Message, decision.Why)
+		setCondition(st, gen, stokev1.ConditionFailed, true, reason, msg)
+		p.event(corev1.EventTypeWarning, "Failed", "The application failed: %s", msg)
+	}
+	p.recheckAfter(r.ttlRemaining(p))
+	return nil
+}
+
+// stopAttempt removes what the attempt still runs and records its ending, without deciding what follows.
+func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) error {
+	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
+	if err := r.cleanupAttempt(ctx, p.app.Namespace, cur, end.DeleteDriver); err != nil {
+		return err
+	}
+	cur.EndTime = &metav1.Time{Time: p.now}
+	cur.Outcome, cur.Reason, cur.Message, cur.ExitCode = end.Outcome, end.Reason, end.Message, end.ExitCode
+	st.UIAddress = ""
+	st.Executors.Pending, st.Executors.Running = 0, 0
+	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
+	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
+	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonAttemptEnded, "no driver runs")
+	return nil
+}
+
+// startWhenDue starts the next attempt once its backoff has passed.
+func (r *Reconciler) startWhenDue(ctx context.Context, p *pass) error {
+	st := &p.app.Status
+	if st.CurrentAttempt == nil {
+		return r.startAttempt(ctx, p, 1)
+	}
+	if st.CurrentAttempt.Outcome == "" {
+		return nil
+	}
+	if err := r.removeLeftoverExecutors(ctx, p.app.Namespace, st.CurrentAttempt); err != nil {
+		return err
+	}
+	if st.NextAttemptTime != nil {
+		if wait := st.NextAttemptTime.Sub(p.now); wait > 0 {
+			p.recheckAfter(wait)
+			return nil
+		}
+	}
+	return r.startAttempt(ctx, p, st.CurrentAttempt.Number+1)
+}
+
+// startAttempt creates the attempt's driver pod, then its ConfigMap and Service owned by the pod. Every
+// name is deterministic, so a create that finds its object already there adopts it: a crash between any two
+// steps never makes a second driver.
+func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) error {
+	app, st, gen := p.app, &p.app.Status, p.app.Generation
+	objs, err := spark.Build(app, number)
+	if err != nil {
+		return r.failInvalid(p, err)
+	}
+	objs.DriverPod.Annotations[AnnotationSpecHash] = SpecHash(&app.Spec)
+	pod, err := r.createDriverPod(ctx, app, objs.DriverPod)
+	if err != nil {
+		return r.failInvalid(p, err)
+	}
+	for _, obj := range []client.Object{objs.ConfigMap, objs.Service} {
+		spark.OwnedByDriver(obj, pod)
+		if err := r.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+			return r.failInvalid(p, fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err))
+		}
+	}
+
+	pushPastAttempt(st, r.Options.PastAttempts)
+	created := pod.CreationTimestamp
+	st.CurrentAttempt = &stokev1.Attempt{
+		Number:             number,
+		SpecHash:           pod.Annotations[AnnotationSpecHash],
+		SparkApplicationID: objs.Names.AppID,
+		DriverPodName:      pod.Name,
+		SubmissionTime:     &created,
+	}
+	st.NextAttemptTime = nil
+	st.Executors = stokev1.ExecutorCounts{Requested: RequestedExecutors(&app.Spec)}
+	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonDriverPodCreated, "the next attempt started")
+	setCondition(st, gen, stokev1.ConditionSubmitted, true, ReasonDriverPodCreated, fmt.Sprintf("attempt %d: driver pod %s created", number, pod.Name))
+	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonDriverPending, "waiting for the driver container to start")
+	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod is not ready")
+	p.event(corev1.EventTypeNormal, "Submitted", "Attempt %d: created driver pod %s (spark.app.id %s)", number, pod.Name, objs.Names.AppID)
+	p.recheckAfter(r.Options.LostDriverGrace)
+	return nil
+}
+
+// createDriverPod creates the driver pod, or adopts it when it already exists and this application
+// controls it. The existing pod is read live: the cache may not have seen it yet.
+func (r *Reconciler) createDriverPod(ctx context.Context, app *stokev1.SparkApplication, pod *corev1.Pod) (*corev1.Pod, error) {
+	err := r.Client.Create(ctx, pod)
+	if err == nil {
+		return pod, nil
+	}
+	if !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("creating driver pod %s: %w", pod.Name, err)
+	}
+	existing := &corev1.Pod{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(pod), existing); err != nil {
+		return nil, fmt.Errorf("reading existing driver pod %s: %w", pod.Name, err)
+	}
+	if !metav1.IsControlledBy(existing, app) {
+		return nil, fmt.Errorf("driver pod name %s is taken by an object this application does not control", pod.Name)
+	}
+	if existing.Annotations == nil {
+		existing.Annotations = map[string]string{}
+	}
+	return existing, nil
+}
+
+// failInvalid ends the application for good when the API server or the builder rejects what the spec
+// asks for; other errors are returned for a retry with backoff.
+func (r *Reconciler) failInvalid(p *pass, err error) error {
+	var invalidSpec *spark.InvalidSpecError
+	if !errors.As(err, &invalidSpec) && !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+		return err
+	}
+	st := &p.app.Status
+	st.TerminationTime = &metav1.Time{Time: p.now}
+	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, ReasonInvalidSpec, "the spec is invalid")
+	setCondition(st, p.app.Generation, stokev1.ConditionFailed, true, ReasonInvalidSpec, err.Error())
+	p.event(corev1.EventTypeWarning, ReasonInvalidSpec, "%s", err.Error())
+	return nil
+}
+
+// finished handles an application that succeeded or failed for good: a changed spec runs it again;
+// otherwise its TTL runs down.
+func (r *Reconciler) finished(ctx context.Context, p *pass) error {
+	st, gen := &p.app.Status, p.app.Generation
+	if st.CurrentAttempt != nil {
+		if err := r.removeLeftoverExecutors(ctx, p.app.Namespace, st.CurrentAttempt); err != nil {
+			return err
+		}
+	}
+	ranSpec := ""
+	if st.CurrentAttempt != nil {
+		ranSpec = st.CurrentAttempt.SpecHash
+	}
+	if ranSpec != SpecHash(&p.app.Spec) {
+		st.Failures = stokev1.FailureCounts{}
+		st.TerminationTime = nil
+		clearCondition(st, gen, stokev1.ConditionSucceeded, ReasonRerun, "the spec changed")
+		clearCondition(st, gen, stokev1.ConditionFailed, ReasonRerun, "the spec changed")
+		p.event(corev1.EventTypeNormal, ReasonRerun, "The spec changed: the application runs again")
+		next := int32(1)
+		if st.CurrentAttempt != nil {
+			next = st.CurrentAttempt.Number + 1
+		}
+		return r.startAttempt(ctx, p, next)
+	}
+	remaining := r.ttlRemaining(p)
+	if remaining > 0 || p.app.Spec.TimeToLiveSeconds == nil {
+		p.recheckAfter(remaining)
+		return nil
+	}
+	uid := p.app.UID
+	err := r.Client.Delete(ctx, p.app, client.Preconditions{UID: &uid}, client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting the application after its TTL: %w", err)
+	}
+	r.Recorder.Eventf(p.app, corev1.EventTypeNormal, "Expired", "Deleted %s after its TTL", time.Duration(*p.app.Spec.TimeToLiveSeconds)*time.Second)
+	p.app = nil
+	return nil
+}
+
+// ttlRemaining is how long a finished application has left, zero when it has none or no TTL.
+func (r *Reconciler) ttlRemaining(p *pass) time.Duration {
+	ttl, end := p.app.Spec.TimeToLiveSeconds, p.app.Status.TerminationTime
+	if ttl == nil || end == nil {
+		return 0
+	}
+	return max(end.Add(time.Duration(*ttl)*time.Second).Sub(p.now), 0)
+}
+
+// suspend stops the running attempt and marks the application suspended.
+func (r *Reconciler) suspend(ctx context.Context, p *pass) error {
+	st, gen := &p.app.Status, p.app.Generation
+	if IsFinished(st) {
+		return nil
+	}
+	if cur := st.CurrentAttempt; cur != nil && cur.Outcome == "" {
+		if err := r.stopAttempt(ctx, p, &Ending{Outcome: stokev1.OutcomeSuspended, Reason: ReasonSuspendedByUser,
+			Message: "spec.suspend is true", DeleteDriver: true}); err != nil {
+			return err
+		}
+	}
+	if !isSuspended(st) {
+		p.event(corev1.EventTypeNormal, "Suspended", "The application is suspended; its pods are deleted")
+	}
+	st.NextAttemptTime = nil
+	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonSuspendedByUser, "suspended")
+	setCondition(st, gen, stokev1.ConditionSuspended, true, ReasonSuspendedByUser, "spec.suspend is true")
+	return nil
+}
+
+// resume starts a new attempt of a suspended application.
+func (r *Reconciler) resume(ctx context.Context, p *pass) error {
+	st := &p.app.Status
+	setCondition(st, p.app.Generation, stokev1.ConditionSuspended, false, ReasonResumed, "spec.suspend is false")
+	p.event(corev1.EventTypeNormal, ReasonResumed, "The application resumes with a new attempt")
+	next := int32(1)
+	if st.CurrentAttempt != nil {
+		next = st.CurrentAttempt.Number + 1
+	}
+	return r.startAttempt(ctx, p, next)
+}
+
+func isSuspended(st *stokev1.SparkApplicationStatus) bool {
+	return meta.IsStatusConditionTrue(st.Conditions, stokev1.ConditionSuspended)
+}
+
+// driverPod reads the driver pod from the cache and, when the cache does not have it, from the API server:
+// an absent pod is never concluded from the cache alone.
+func (r *Reconciler) driverPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
+	key := types.NamespacedName{Namespace: namespace, Name: name}
+	pod := &corev1.Pod{}
+	err := r.Client.Get(ctx, key, pod)
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, pod)
+	}
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading driver pod %s: %w", name, err)
+	}
+	return pod, nil
+}
+
+func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) ([]corev1.Pod, error) {
+	list := &corev1.PodList{}
+	err := r.Client.List(ctx, list, client.InNamespace(namespace),
+		client.MatchingLabels{spark.LabelAppSelector: appID, spark.LabelRole: spark.RoleExecutor})
+	if err != nil {
+		return nil, fmt.Errorf("listing executor pods: %w", err)
+	}
+	return list.Items, nil
+}
+
+// cleanupAttempt deletes what an ended attempt no longer needs: its driver Service (the Spark UI address),
+// its executors, and the driver pod when it still runs. A driver pod whose Spark container ended is kept
+// for its logs; the garbage collector removes it with the application.
+func (r *Reconciler) cleanupAttempt(ctx context.Context, namespace string, cur *stokev1.Attempt, deleteDriver bool) error {
+	if deleteDriver {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: cur.DriverPodName}}
+		if err := r.Client.Delete(ctx, pod); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting driver pod %s: %w", pod.Name, err)
+		}
+	}
+	svcKey := types.NamespacedName{Namespace: namespace, Name: serviceName(cur)}
+	svc := &corev1.Service{}
+	if err := r.APIReader.Get(ctx, svcKey, svc); err == nil {
+		if err := r.Client.Delete(ctx, svc); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting driver service %s: %w", svc.Name, err)
+		}
+	} else if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading driver service %s: %w", svcKey.Name, err)
+	}
+	return r.removeLeftoverExecutors(ctx, namespace, cur)
+}
+
+// removeLeftoverExecutors deletes executor pods of an ended attempt that are still there (for example
+// after the driver crashed without deleting them).
+func (r *Reconciler) removeLeftoverExecutors(ctx context.Context, namespace string, cur *stokev1.Attempt) error {
+	pods, err := r.executorPods(ctx, namespace, cur.SparkApplicationID)
+	if err != nil {
+		return err
+	}
+	for i := range pods {
+		if pods[i].DeletionTimestamp.IsZero() {
+			err := r.Client.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(namespace),
+				client.MatchingLabels{spark.LabelAppSelector: cur.SparkApplicationID, spark.LabelRole: spark.RoleExecutor})
+			if err != nil {
+				return fmt.Errorf("deleting executor pods of attempt %d: %w", cur.Number, err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// serviceName is the driver Service of an attempt: the driver pod name with -svc appended, as the builder
+// names it.
+func serviceName(cur *stokev1.Attempt) string {
+	return cur.DriverPodName + "-svc"
+}

@@ -1,0 +1,181 @@
+// Package sparkapplication runs SparkApplications: for each attempt it creates the driver objects Spark's
+// spark-submit would create, follows the driver and its executors, ends the attempt from what the pods show,
+// and retries, suspends, resumes and expires the application. Every pass decides from observed state, not
+// from a flag an earlier pass wrote (level-triggered).
+package sparkapplication
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/spark"
+)
+
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete;deletecollection
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;create;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Options tune the reconciler. Zero values take the defaults.
+type Options struct {
+	// LostDriverGrace is how long after submission an absent driver pod is awaited before the attempt is
+	// declared lost (default 30s). A live GET confirms absence first.
+	LostDriverGrace time.Duration
+	// PastAttempts is how many ended attempts status keeps (default 10).
+	PastAttempts int
+	// MaxConcurrentReconciles is the number of workers (default 8).
+	MaxConcurrentReconciles int
+	// Clock is injected for tests (default the real clock).
+	Clock clock.PassiveClock
+	// NamespaceAllowed, when set, limits the reconciler to the namespaces it accepts.
+	NamespaceAllowed func(ctx context.Context, namespace string) (bool, error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.LostDriverGrace == 0 {
+		o.LostDriverGrace = 30 * time.Second
+	}
+	if o.PastAttempts == 0 {
+		o.PastAttempts = 10
+	}
+	if o.MaxConcurrentReconciles == 0 {
+		o.MaxConcurrentReconciles = 8
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	return o
+}
+
+// Reconciler reconciles SparkApplications.
+type Reconciler struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// APIReader reads from the API server directly, for decisions a stale cache must not make.
+	APIReader client.Reader
+	Recorder  record.EventRecorder
+	Options   Options
+}
+
+// SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
+// that driver and executor pods carry.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.Options = r.Options.withDefaults()
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&stokev1.SparkApplication{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToApplication)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		Named("sparkapplication").
+		Complete(r)
+}
+
+func podToApplication(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetAnnotations()[spark.AnnotationApplication]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
+// pass is one reconcile of one application: the object, the status being computed, and the events to emit
+// once that status is stored.
+type pass struct {
+	app    *stokev1.SparkApplication
+	now    time.Time
+	events []event
+	// requeue is the earliest time the application must be looked at again (zero: no deadline).
+	requeue time.Duration
+}
+
+type event struct{ kind, reason, message string }
+
+func (p *pass) event(kind, reason, format string, args ...any) {
+	p.events = append(p.events, event{kind, reason, fmt.Sprintf(format, args...)})
+}
+
+func (p *pass) recheckAfter(d time.Duration) {
+	if d > 0 && (p.requeue == 0 || d < p.requeue) {
+		p.requeue = d
+	}
+}
+
+// Reconcile composes the phases: suspend, finished (rerun or expire), the running attempt, and the start
+// of the next attempt; then it stores the status and emits the events of the transitions it made.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if allowed := r.Options.NamespaceAllowed; allowed != nil {
+		if ok, err := allowed(ctx, req.Namespace); err != nil || !ok {
+			return ctrl.Result{}, err
+		}
+	}
+	app := &stokev1.SparkApplication{}
+	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !app.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // owner references let the garbage collector remove the attempt's objects
+	}
+	before := app.Status.DeepCopy()
+	p := &pass{app: app, now: r.Options.Clock.Now()}
+
+	if err := r.reconcilePhases(ctx, p); err != nil {
+		return ctrl.Result{}, err
+	}
+	if p.app == nil { // deleted by its TTL
+		return ctrl.Result{}, nil
+	}
+	app.Status.ObservedGeneration = app.Generation
+	app.Status.Phase = PhaseOf(app.Status.Conditions)
+	if !equality.Semantic.DeepEqual(before, &app.Status) {
+		if err := r.Client.Status().Update(ctx, app); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
+			}
+			return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
+		}
+	}
+	for _, e := range p.events {
+		r.Recorder.Event(app, e.kind, e.reason, e.message)
+	}
+	return ctrl.Result{RequeueAfter: p.requeue}, nil
+}
+
+func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
+	st := &p.app.Status
+	active := st.CurrentAttempt != nil && st.CurrentAttempt.Outcome == ""
+
+	if p.app.Spec.Suspend {
+		return r.suspend(ctx, p)
+	}
+	if isSuspended(st) {
+		return r.resume(ctx, p)
+	}
+	if active {
+		ended, err := r.followAttempt(ctx, p)
+		if err != nil || !ended {
+			return err
+		}
+	}
+	if IsFinished(st) {
+		return r.finished(ctx, p)
+	}
+	return r.startWhenDue(ctx, p)
+}

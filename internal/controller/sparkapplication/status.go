@@ -1,0 +1,81 @@
+package sparkapplication
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+)
+
+// Condition reasons. docs/conditions.md documents each.
+const (
+	ReasonDriverPodCreated   = "DriverPodCreated"
+	ReasonAttemptEnded       = "AttemptEnded"
+	ReasonDriverPending      = "DriverPending"
+	ReasonDriverRunning      = "DriverRunning"
+	ReasonDriverReady        = "DriverReady"
+	ReasonDriverNotReady     = "DriverNotReady"
+	ReasonBackoff            = "Backoff"
+	ReasonCompleted          = "Completed"
+	ReasonApplicationFailed  = "ApplicationFailed"
+	ReasonInfrastructureFail = "InfrastructureFailed"
+	ReasonInvalidSpec        = "InvalidSpec"
+	ReasonSuspendedByUser    = "SuspendedByUser"
+	ReasonResumed            = "Resumed"
+	ReasonRerun              = "SpecChanged"
+)
+
+// PhaseOf derives the phase from the conditions, most decisive first.
+func PhaseOf(conditions []metav1.Condition) stokev1.ApplicationPhase {
+	is := func(t string) bool { return meta.IsStatusConditionTrue(conditions, t) }
+	switch {
+	case is(stokev1.ConditionSuspended):
+		return stokev1.PhaseSuspended
+	case is(stokev1.ConditionSucceeded):
+		return stokev1.PhaseSucceeded
+	case is(stokev1.ConditionFailed):
+		return stokev1.PhaseFailed
+	case is(stokev1.ConditionRetrying):
+		return stokev1.PhaseRetrying
+	case is(stokev1.ConditionRunning):
+		return stokev1.PhaseRunning
+	case is(stokev1.ConditionSubmitted):
+		return stokev1.PhaseSubmitted
+	}
+	return stokev1.PhasePending
+}
+
+// IsFinished reports an application that succeeded or failed for good.
+func IsFinished(status *stokev1.SparkApplicationStatus) bool {
+	return meta.IsStatusConditionTrue(status.Conditions, stokev1.ConditionSucceeded) ||
+		meta.IsStatusConditionTrue(status.Conditions, stokev1.ConditionFailed)
+}
+
+// setCondition sets one condition for the given generation.
+func setCondition(status *stokev1.SparkApplicationStatus, generation int64, t string, ok bool, reason, message string) {
+	s := metav1.ConditionFalse
+	if ok {
+		s = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
+		Type: t, Status: s, Reason: reason, Message: message, ObservedGeneration: generation,
+	})
+}
+
+// clearCondition marks a condition False with the given reason if it is present and True.
+func clearCondition(status *stokev1.SparkApplicationStatus, generation int64, t, reason, message string) {
+	if meta.IsStatusConditionTrue(status.Conditions, t) {
+		setCondition(status, generation, t, false, reason, message)
+	}
+}
+
+// pushPastAttempt moves the current attempt into the history, keeping the newest max.
+func pushPastAttempt(status *stokev1.SparkApplicationStatus, max int) {
+	if status.CurrentAttempt == nil {
+		return
+	}
+	status.PastAttempts = append(status.PastAttempts, *status.CurrentAttempt)
+	if over := len(status.PastAttempts) - max; over > 0 {
+		status.PastAttempts = append([]stokev1.Attempt(nil), status.PastAttempts[over:]...)
+	}
+}
