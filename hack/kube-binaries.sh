@@ -64,7 +64,7 @@ build() {
       local dir; dir=$(kube_module)
       (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w \
         -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION \
-        -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBE_VERSION#1.} \
+        -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$KUBE_VERSION" | cut -d. -f2) \
         -X k8s.io/client-go/pkg/version.gitVersion=v$KUBE_VERSION" \
         -o "$target.tmp" "k8s.io/kubernetes/cmd/$name") ;;
     etcd)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	// SeveralManagersPerProcess allows more than one manager in a process (integration tests run one per
 	// test); not settable from the file.
 	SeveralManagersPerProcess bool `json:"-"`
+	// WrapClient, when set, wraps the client the reconcilers write through (fault injection in tests); not
+	// settable from the file.
+	WrapClient func(client.Client) client.Client `json:"-"`
 }
 
 // LeaderElection configures the lease that elects the active replica.

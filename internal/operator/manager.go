@@ -82,8 +82,12 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
+	writer := mgr.GetClient()
+	if cfg.WrapClient != nil {
+		writer = cfg.WrapClient(writer)
+	}
 	r := &sparkapplication.Reconciler{
-		Client:    mgr.GetClient(),
+		Client:    writer,
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorderFor("stoke-operator"),
 		Options: sparkapplication.Options{

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -82,6 +83,9 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(executorTemplate.Spec.Containers) > 1 {
+		props["spark.kubernetes.executor.podTemplateContainerName"] = ExecutorContainerName
+	}
 	templateYAML, err := yaml.Marshal(executorTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the executor pod template: %w", err)
@@ -95,7 +99,7 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 		Properties:       props,
 		DriverPod:        driver,
 		ConfigMap:        buildConfigMap(app, names, props, string(templateYAML)),
-		Service:          buildService(app, names, props),
+		Service:          buildService(app, names, props, driver),
 		ExecutorTemplate: executorTemplate,
 	}, nil
 }
@@ -108,7 +112,8 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	role := &spec.Driver.SparkPodSpec
 	pod, container := podFromTemplate(role.Template, DriverContainerName)
 
-	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"), OverheadFactor(app, role))
+	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"), OverheadFactor(app, role),
+		minOverhead(spec.SparkVersion, p["spark.driver.minMemoryOverhead"]))
 	if err != nil {
 		return nil, invalid("driver memory: %w", err)
 	}
@@ -140,6 +145,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	}
 	if sa := p["spark.kubernetes.authenticate.driver.serviceAccountName"]; sa != "" {
 		ps.ServiceAccountName = sa
+		ps.DeprecatedServiceAccount = sa // spark-submit sets both
 	}
 	if s := first(p["spark.kubernetes.driver.scheduler.name"], p["spark.kubernetes.scheduler.name"]); s != "" {
 		ps.SchedulerName = s
@@ -148,11 +154,15 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	container.Name = DriverContainerName
 	container.Image = first(p["spark.kubernetes.driver.container.image"], spec.Image)
 	container.ImagePullPolicy = corev1.PullPolicy(first(p["spark.kubernetes.container.image.pullPolicy"], string(corev1.PullIfNotPresent)))
-	container.Ports = append(container.Ports,
-		corev1.ContainerPort{Name: "driver-rpc-port", ContainerPort: DriverPort, Protocol: corev1.ProtocolTCP},
-		corev1.ContainerPort{Name: "blockmanager", ContainerPort: BlockManagerPort, Protocol: corev1.ProtocolTCP},
-		corev1.ContainerPort{Name: "spark-ui", ContainerPort: UIPort, Protocol: corev1.ProtocolTCP},
-	)
+	for _, port := range driverPorts(spec.SparkVersion) {
+		container.Ports = append(container.Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Port, Protocol: corev1.ProtocolTCP})
+	}
+	if AtLeast(spec.SparkVersion, 4) && p["spark.kubernetes.driver.securityContext.allowPrivilegeEscalation"] != "true" {
+		if container.SecurityContext == nil {
+			container.SecurityContext = &corev1.SecurityContext{}
+		}
+		container.SecurityContext.AllowPrivilegeEscalation = ptrTo(false)
+	}
 	container.Env = append(container.Env, corev1.EnvVar{Name: "SPARK_USER", Value: SparkUser(app)},
 		corev1.EnvVar{Name: "SPARK_APPLICATION_ID", Value: names.AppID})
 	container.Env = append(container.Env, envFromProperties(p, "spark.kubernetes.driverEnv.")...)
@@ -282,15 +292,23 @@ func buildConfigMap(app *stokev1.SparkApplication, names Names, p map[string]str
 			Namespace: app.Namespace,
 			Labels:    map[string]string{LabelAppSelector: names.AppID, LabelManagedBy: ManagedByStoke},
 		},
+		Immutable: ptrTo(true),
 		Data: map[string]string{
-			PropertiesFileKey: EncodeProperties(p),
-			PodTemplateKey:    executorTemplate,
+			PropertiesFileKey:            "#Java properties built from Kubernetes config map with name: " + names.ConfigMap + "\n" + EncodeProperties(p),
+			"spark.kubernetes.namespace": app.Namespace,
+			PodTemplateKey:               executorTemplate,
 		},
 	}
 }
 
-func buildService(app *stokev1.SparkApplication, names Names, p map[string]string) *corev1.Service {
-	return &corev1.Service{
+// buildService renders the headless driver Service. Like Spark's, its selector is every Spark label of the
+// driver pod (the preset ones and the user's), but not Stoke's own bookkeeping labels.
+func buildService(app *stokev1.SparkApplication, names Names, p map[string]string, driver *corev1.Pod) *corev1.Service {
+	selector := withPrefix(p, "spark.kubernetes.driver.label.")
+	for _, k := range []string{LabelAppSelector, LabelRole, LabelVersion, LabelAppName} {
+		selector[k] = driver.Labels[k]
+	}
+	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        names.DriverService,
 			Namespace:   app.Namespace,
@@ -298,15 +316,30 @@ func buildService(app *stokev1.SparkApplication, names Names, p map[string]strin
 			Annotations: nilIfEmpty(substituteAppID(withPrefix(p, "spark.kubernetes.driver.service.annotation."), names.AppID)),
 		},
 		Spec: corev1.ServiceSpec{
-			ClusterIP: corev1.ClusterIPNone,
-			Selector:  map[string]string{LabelAppSelector: names.AppID, LabelRole: RoleDriver},
-			Ports: []corev1.ServicePort{
-				{Name: "driver-rpc-port", Port: DriverPort, Protocol: corev1.ProtocolTCP},
-				{Name: "blockmanager", Port: BlockManagerPort, Protocol: corev1.ProtocolTCP},
-				{Name: "spark-ui", Port: UIPort, Protocol: corev1.ProtocolTCP},
-			},
+			ClusterIP:      corev1.ClusterIPNone,
+			Selector:       selector,
+			IPFamilies:     []corev1.IPFamily{corev1.IPFamily(first(p["spark.kubernetes.driver.service.ipFamilies"], string(corev1.IPv4Protocol)))},
+			IPFamilyPolicy: ptrTo(corev1.IPFamilyPolicy(first(p["spark.kubernetes.driver.service.ipFamilyPolicy"], string(corev1.IPFamilyPolicySingleStack)))),
 		},
 	}
+	for _, port := range driverPorts(app.Spec.SparkVersion) {
+		svc.Spec.Ports = append(svc.Spec.Ports, port)
+	}
+	return svc
+}
+
+// driverPorts are the driver's ports; Spark 4 adds Spark Connect's gRPC port.
+func driverPorts(sparkVersion string) []corev1.ServicePort {
+	ports := []corev1.ServicePort{
+		{Name: "driver-rpc-port", Port: DriverPort, TargetPort: intstr.FromInt32(DriverPort), Protocol: corev1.ProtocolTCP},
+		{Name: "blockmanager", Port: BlockManagerPort, TargetPort: intstr.FromInt32(BlockManagerPort), Protocol: corev1.ProtocolTCP},
+		{Name: "spark-ui", Port: UIPort, TargetPort: intstr.FromInt32(UIPort), Protocol: corev1.ProtocolTCP},
+	}
+	if AtLeast(sparkVersion, 4) {
+		ports = append(ports, corev1.ServicePort{Name: "spark-connect", Port: ConnectPort, TargetPort: intstr.FromInt32(ConnectPort),
+			Protocol: corev1.ProtocolTCP, AppProtocol: ptrTo("grpc")})
+	}
+	return ports
 }
 
 // OwnedByDriver makes an object owned by the attempt's driver pod, so that it goes when the pod goes.

@@ -18,6 +18,8 @@ const (
 	DriverPort       = 7078
 	BlockManagerPort = 7079
 	UIPort           = 4040
+	// ConnectPort is Spark Connect's gRPC port, which Spark 4 exposes on the driver.
+	ConnectPort = 15002
 
 	PythonRunnerClass = "org.apache.spark.deploy.PythonRunner"
 	RRunnerClass      = "org.apache.spark.deploy.RRunner"
@@ -98,7 +100,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	setIf(p, "spark.kubernetes.container.image.pullSecrets", strings.Join(spec.ImagePullSecrets, ","))
 	setIf(p, "spark.jars", joinURIs(spec.Deps.Jars, jvmPrimaryJar(app)))
 	setIf(p, "spark.files", strings.Join(spec.Deps.Files, ","))
-	setIf(p, "spark.submit.pyFiles", strings.Join(spec.Deps.PyFiles, ","))
+	p["spark.submit.pyFiles"] = strings.Join(spec.Deps.PyFiles, ",") // spark-submit always writes it
 	setIf(p, "spark.archives", strings.Join(spec.Deps.Archives, ","))
 
 	roleProperties(p, "driver", &spec.Driver.SparkPodSpec)
@@ -128,8 +130,25 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.driver.port"] = strconv.Itoa(DriverPort)
 	p["spark.driver.blockManager.port"] = strconv.Itoa(BlockManagerPort)
 	p["spark.kubernetes.executor.podTemplateFile"] = PodTemplateMountPath + "/" + PodTemplateFileName
-	p["spark.kubernetes.executor.podTemplateContainerName"] = ExecutorContainerName
 	return p
+}
+
+// AtLeast reports whether a Spark version string ("3.5.9", "4.0.1") has at least the given major version.
+func AtLeast(sparkVersion string, major int) bool {
+	head, _, _ := strings.Cut(sparkVersion, ".")
+	v, err := strconv.Atoi(head)
+	return err == nil && v >= major
+}
+
+// minOverhead is the floor of the memory overhead: 384 MiB, configurable with spark.driver.minMemoryOverhead
+// (or spark.executor.minMemoryOverhead) from Spark 4.
+func minOverhead(sparkVersion, configured string) int64 {
+	if configured != "" && AtLeast(sparkVersion, 4) {
+		if v, err := ParseMiB(configured); err == nil {
+			return v
+		}
+	}
+	return MinMemoryOverheadMiB
 }
 
 // roleProperties translates the fields of a role that Spark has properties for.

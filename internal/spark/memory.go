@@ -47,8 +47,8 @@ func ParseMiB(s string) (int64, error) {
 }
 
 // PodMemoryMiB is the pod memory request and limit for a Spark container: heap plus overhead, where the
-// overhead is the explicit value or max(factor × heap, 384 MiB), truncated to whole MiB as Spark does.
-func PodMemoryMiB(heap string, overhead *string, factor string) (int64, error) {
+// overhead is the explicit value or max(factor × heap, minOverheadMiB), truncated to whole MiB as Spark does.
+func PodMemoryMiB(heap string, overhead *string, factor string, minOverheadMiB int64) (int64, error) {
 	heapMiB := int64(DefaultMemoryMiB)
 	if heap != "" {
 		var err error
@@ -67,5 +67,5 @@ func PodMemoryMiB(heap string, overhead *string, factor string) (int64, error) {
 	if err != nil || f <= 0 {
 		return 0, fmt.Errorf("memory overhead factor %q is not a positive decimal", factor)
 	}
-	return heapMiB + max(int64(f*float64(heapMiB)), MinMemoryOverheadMiB), nil
+	return heapMiB + max(int64(f*float64(heapMiB)), minOverheadMiB), nil
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // EncodeProperties writes a Java properties file (the format of spark.properties) with keys in sorted
-// order, escaping as java.util.Properties.store does: backslash escapes for separators and control
-// characters, a leading space of a value escaped, and characters outside printable ASCII as \uXXXX.
+// order, escaping as java.util.Properties.store(Writer) does, which is what spark-submit uses: backslash
+// escapes for separators, backslashes and tab/newline/return/form feed, a space escaped in keys and at the
+// start of values, and everything else (non-ASCII included) written as it is.
 func EncodeProperties(props map[string]string) string {
 	keys := make([]string, 0, len(props))
 	for k := range props {
@@ -48,24 +49,10 @@ func escapeProperty(s string, isKey bool) string {
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
-			if r < 0x20 || r > 0x7e {
-				for _, unit := range utf16Units(r) {
-					fmt.Fprintf(&b, `\u%04X`, unit)
-				}
-				continue
-			}
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
-}
-
-func utf16Units(r rune) []rune {
-	if r < 0x10000 {
-		return []rune{r}
-	}
-	r -= 0x10000
-	return []rune{0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF}
 }
 
 // DecodeProperties reads a Java properties file into a map. It understands what EncodeProperties and

@@ -1,0 +1,95 @@
+package sparkapplication_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+)
+
+// TestBadSpecsRejectedAtAdmission checks that the CRD schema and CEL rules reject impossible specs with a
+// message that names the field.
+func TestBadSpecsRejectedAtAdmission(t *testing.T) {
+	ns := env.Namespace(t)
+	cases := []struct {
+		name   string
+		change func(*stokev1.SparkApplicationSpec)
+		want   []string
+	}{
+		{"negative driver cores", func(s *stokev1.SparkApplicationSpec) { s.Driver.Cores = ptr(int32(-1)) }, []string{"spec.driver.cores"}},
+		{"malformed memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("4 gigs") }, []string{"spec.executor.memory"}},
+		{"kubernetes-style memory", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("1Gi") }, []string{"spec.driver.memory"}},
+		{"malformed core request", func(s *stokev1.SparkApplicationSpec) { s.Driver.CoreRequest = ptr("half") }, []string{"spec.driver.coreRequest"}},
+		{"zero overhead factor", func(s *stokev1.SparkApplicationSpec) { s.Driver.MemoryOverheadFactor = ptr("0") }, []string{"spec.driver.memoryOverheadFactor", "greater than 0"}},
+		{"negative instances", func(s *stokev1.SparkApplicationSpec) { s.Executor.Instances = ptr(int32(-2)) }, []string{"spec.executor.instances"}},
+		{"unknown type", func(s *stokev1.SparkApplicationSpec) { s.Type = "Go" }, []string{"spec.type", "Java"}},
+		{"unknown restart policy", func(s *stokev1.SparkApplicationSpec) { s.RestartPolicy.Type = "Sometimes" }, []string{"spec.restartPolicy.type"}},
+		{"min above max executors", func(s *stokev1.SparkApplicationSpec) {
+			s.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, MinExecutors: ptr(int32(5)), MaxExecutors: ptr(int32(2))}
+		}, []string{"spec.dynamicAllocation", "minExecutors must not exceed maxExecutors"}},
+		{"initial below min", func(s *stokev1.SparkApplicationSpec) {
+			s.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, MinExecutors: ptr(int32(2)), InitialExecutors: ptr(int32(1))}
+		}, []string{"initialExecutors must not be below minExecutors"}},
+		{"operator-owned conf", func(s *stokev1.SparkApplicationSpec) {
+			s.SparkConf = map[string]string{"spark.kubernetes.namespace": "other"}
+		}, []string{"spec.sparkConf", "keys Stoke owns"}},
+		{"master URL in conf", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.master": "local[*]"} }, []string{"spec.sparkConf"}},
+		{"scala without main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = nil }, []string{"mainClass is required"}},
+		{"python without file", func(s *stokev1.SparkApplicationSpec) {
+			s.Type, s.MainClass, s.MainApplicationFile = stokev1.ApplicationTypePython, nil, nil
+		}, []string{"mainApplicationFile is required"}},
+		{"bad spark version", func(s *stokev1.SparkApplicationSpec) { s.SparkVersion = "latest" }, []string{"spec.sparkVersion"}},
+		{"negative TTL", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(-5)) }, []string{"spec.timeToLiveSeconds"}},
+		{"empty image", func(s *stokev1.SparkApplicationSpec) { s.Image = "" }, []string{"spec.image"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			app := newApp(ns, "bad-"+strings.ReplaceAll(tc.name, " ", "-"))
+			tc.change(&app.Spec)
+			err := env.Client.Create(context.Background(), app)
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("want an Invalid error, got %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownFieldRejectedWithStrictValidation(t *testing.T) {
+	ns := env.Namespace(t)
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(newApp(ns, "typo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{Object: raw}
+	u.SetAPIVersion(stokev1.GroupVersion.String())
+	u.SetKind("SparkApplication")
+	_ = unstructured.SetNestedField(u.Object, "4g", "spec", "driver", "memmory")
+	err = env.Client.Create(context.Background(), u, client.FieldValidation("Strict"))
+	if err == nil || !strings.Contains(err.Error(), `unknown field "spec.driver.memmory"`) {
+		t.Fatalf("want an unknown-field error, got %v", err)
+	}
+}
+
+func TestValidSpecAccepted(t *testing.T) {
+	ns := env.Namespace(t)
+	app := newApp(ns, "good")
+	app.Spec.Driver.Memory, app.Spec.Driver.MemoryOverheadFactor = ptr("2g"), ptr("0.2")
+	app.Spec.Driver.CoreRequest, app.Spec.Driver.CoreLimit = ptr("500m"), ptr("1.5")
+	app.Spec.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, MinExecutors: ptr(int32(1)), InitialExecutors: ptr(int32(2)), MaxExecutors: ptr(int32(4))}
+	create(t, app)
+	got := getApp(t, ns, "good")
+	if got.Spec.RestartPolicy.Type != stokev1.RestartNever || *got.Spec.RestartPolicy.OnFailureRetries != 3 {
+		t.Errorf("defaults not applied: %+v", got.Spec.RestartPolicy)
+	}
+}
