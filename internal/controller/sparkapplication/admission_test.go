@@ -2,6 +2,8 @@ package sparkapplication_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,8 +11,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // TestBadSpecsRejectedAtAdmission checks that the CRD schema and CEL rules reject impossible specs with a
@@ -91,5 +95,21 @@ func TestValidSpecAccepted(t *testing.T) {
 	got := getApp(t, ns, "good")
 	if got.Spec.RestartPolicy.Type != stokev1.RestartNever || *got.Spec.RestartPolicy.OnFailureRetries != 3 {
 		t.Errorf("defaults not applied: %+v", got.Spec.RestartPolicy)
+	}
+}
+
+func TestSampleApplicationAccepted(t *testing.T) {
+	ns := env.Namespace(t)
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "spark-pi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &stokev1.SparkApplication{}
+	if err := yaml.UnmarshalStrict(data, app); err != nil {
+		t.Fatalf("sample does not decode strictly: %v", err)
+	}
+	app.Namespace = ns
+	if err := env.Client.Create(context.Background(), app, client.DryRunAll, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("sample rejected: %v", err)
 	}
 }

@@ -1,0 +1,56 @@
+# Stoke's developer entry points. `make test` is the test command README.md and .ci/run use.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := $(CURDIR)/bin
+CONTROLLER_TOOLS_VERSION := v0.19.0
+CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build generate verify vet test unit kube-binaries demo clean
+
+all: build
+
+## build: the stoke binary in bin/
+build:
+	$(GO) build -ldflags "-X github.com/stokehq/stoke/internal/version.Version=$(VERSION)" -o $(BIN)/stoke ./cmd/stoke
+
+$(CONTROLLER_GEN):
+	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(BIN)/controller-gen $@
+
+## generate: deepcopy, CRDs and RBAC from the Go types and markers
+generate: $(CONTROLLER_GEN)
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:dir=config/crd
+	$(CONTROLLER_GEN) rbac:roleName=stoke-operator paths=./internal/... output:rbac:dir=config/rbac
+	$(GO) run ./hack/crdtrim config/crd/*.yaml
+
+## verify: generated files are current, code is formatted and vetted
+verify: generate vet
+	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
+
+vet:
+	$(GO) vet ./...
+
+## kube-binaries: build (once) and cache kube-apiserver, etcd and kubectl for the integration tests
+kube-binaries:
+	hack/kube-binaries.sh >/dev/null
+
+## test: unit and integration tests (integration ones against a real kube-apiserver + etcd)
+test: kube-binaries
+	$(GO) test -count=1 ./...
+
+## unit: only the tests that need no API server
+unit:
+	$(GO) test -count=1 ./internal/spark/... ./internal/operator/...
+
+## demo: the end-to-end SparkPi on a local cluster (arrives with the local-cluster work)
+demo:
+	@echo "make demo is not available yet: the local single-node cluster and offline Spark image are still being built (issue 4)."
+	@echo "Today: 'make test' runs Stoke against a real kube-apiserver and etcd."
+	@exit 1
+
+clean:
+	rm -rf $(BIN)
