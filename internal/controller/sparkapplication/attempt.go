@@ -243,11 +243,7 @@ func (r *Reconciler) finished(ctx context.Context, p *pass) error {
 			return err
 		}
 	}
-	ranSpec := ""
-	if st.CurrentAttempt != nil {
-		ranSpec = st.CurrentAttempt.SpecHash
-	}
-	if ranSpec != SpecHash(&p.app.Spec) {
+	if specChangedSinceFinish(p.app) {
 		st.Failures = stokev1.FailureCounts{}
 		st.TerminationTime = nil
 		clearCondition(st, gen, stokev1.ConditionSucceeded, ReasonRerun, "the spec changed")
@@ -272,6 +268,16 @@ func (r *Reconciler) finished(ctx context.Context, p *pass) error {
 	r.Recorder.Eventf(p.app, corev1.EventTypeNormal, "Expired", "Deleted %s after its TTL", time.Duration(*p.app.Spec.TimeToLiveSeconds)*time.Second)
 	p.app = nil
 	return nil
+}
+
+// specChangedSinceFinish reports a finished application whose spec changed since: the last attempt ran
+// another spec, or, when no attempt could be created (an invalid spec), the spec's generation moved on.
+func specChangedSinceFinish(app *stokev1.SparkApplication) bool {
+	if cur := app.Status.CurrentAttempt; cur != nil {
+		return cur.SpecHash != SpecHash(&app.Spec)
+	}
+	failed := meta.FindStatusCondition(app.Status.Conditions, stokev1.ConditionFailed)
+	return failed != nil && failed.ObservedGeneration != app.Generation
 }
 
 // ttlRemaining is how long a finished application has left, zero when it has none or no TTL.

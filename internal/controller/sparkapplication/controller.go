@@ -79,13 +79,30 @@ type Reconciler struct {
 // that driver and executor pods carry.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.Options = r.Options.withDefaults()
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&stokev1.SparkApplication{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToApplication)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
-		Named("sparkapplication").
-		Complete(r)
+		Named("sparkapplication")
+	if r.Options.NamespaceAllowed != nil {
+		// A namespace that starts matching the selector has its applications looked at right away.
+		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.applicationsIn),
+			builder.WithPredicates(predicate.LabelChangedPredicate{}))
+	}
+	return b.Complete(r)
+}
+
+func (r *Reconciler) applicationsIn(ctx context.Context, ns client.Object) []reconcile.Request {
+	list := &stokev1.SparkApplicationList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(ns.GetName())); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, app := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&app)})
+	}
+	return reqs
 }
 
 func podToApplication(_ context.Context, obj client.Object) []reconcile.Request {

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -360,4 +361,25 @@ func TestUnrenderableSpecFailsWithReasonAndNoRetryLoop(t *testing.T) {
 	if app.Status.CurrentAttempt != nil || len(podsWithRole(t, ns, spark.RoleDriver)) != 0 {
 		t.Errorf("nothing should have been created: %+v", app.Status.CurrentAttempt)
 	}
+
+	// Another event without a spec change does not render it again.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		a := getApp(t, ns, "clash")
+		a.Annotations = map[string]string{"touched": "yes"}
+		return env.Client.Update(context.Background(), a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if r := eventReasons(t, ns, "clash"); r["InvalidSpec"] != 1 || r["SpecChanged"] != 0 {
+		t.Errorf("an unchanged invalid spec was tried again: events %v", r)
+	}
+
+	// Fixing the spec runs the application.
+	updateSpec(t, ns, "clash", func(s *stokev1.SparkApplicationSpec) {
+		s.Volumes[0].Name, s.Driver.VolumeMounts[0].Name = "scratch", "scratch"
+	})
+	waitAttempt(t, ns, "clash", 1)
+	waitPhase(t, ns, "clash", stokev1.PhaseSubmitted)
 }

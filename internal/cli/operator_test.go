@@ -1,0 +1,100 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stokehq/stoke/internal/cli"
+	"github.com/stokehq/stoke/internal/testenv"
+)
+
+var env *testenv.Env
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestOperatorCommandServesHealthAndMetrics runs `stoke operator` as a user would: a kubeconfig, a config
+// file, and the health and metrics endpoints it promises.
+func TestOperatorCommandServesHealthAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := env.WriteKubeconfig(kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	metrics, health := freePort(t), freePort(t)
+	config := filepath.Join(dir, "operator.yaml")
+	body := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nworkers: 2\nlostDriverGrace: 45s\n", metrics, health)
+	if err := os.WriteFile(config, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		cmd := cli.NewRootCommand()
+		cmd.SetArgs([]string{"operator", "--kubeconfig", kubeconfig, "--config", config})
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("operator exited with %v", err)
+		}
+	}()
+
+	get := func(port int, path string) (string, error) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("%s: %s", path, resp.Status)
+		}
+		return string(b), nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, errH := get(health, "/healthz")
+		_, errR := get(health, "/readyz")
+		out, errM := get(metrics, "/metrics")
+		if errH == nil && errR == nil && errM == nil && strings.Contains(out, `controller_runtime_active_workers{controller="sparkapplication"}`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("endpoints not serving: healthz %v, readyz %v, metrics %v", errH, errR, errM)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestOperatorCommandRejectsBadConfig(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "operator.yaml")
+	if err := os.WriteFile(config, []byte("workerz: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := cli.NewRootCommand()
+	cmd.SetArgs([]string{"operator", "--config", config})
+	err := cmd.ExecuteContext(context.Background())
+	if !cli.IsUsageError(err) || !strings.Contains(err.Error(), "workerz") {
+		t.Fatalf("want a usage error naming the unknown field, got %v", err)
+	}
+}
