@@ -85,6 +85,9 @@ func LoadConfig(path string) (Config, error) {
 			return c, fmt.Errorf("operator config %s: %w", path, err)
 		}
 	}
+	if c.Workers < 0 || c.LostDriverGrace.Duration < 0 || c.ClientQPS < 0 || c.ClientBurst < 0 {
+		return c, fmt.Errorf("operator config %s: workers, lostDriverGrace, clientQPS and clientBurst must not be negative", path)
+	}
 	return c.WithDefaults(), nil
 }
 

@@ -112,7 +112,8 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	role := &spec.Driver.SparkPodSpec
 	pod, container := podFromTemplate(role.Template, DriverContainerName)
 
-	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"), OverheadFactor(app, role),
+	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"),
+		first(p["spark.driver.memoryOverheadFactor"], p["spark.kubernetes.memoryOverheadFactor"]),
 		minOverhead(spec.SparkVersion, p["spark.driver.minMemoryOverhead"]))
 	if err != nil {
 		return nil, invalid("driver memory: %w", err)
@@ -124,7 +125,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 
 	pod.Name = names.DriverPod
 	pod.Namespace = app.Namespace
-	pod.Labels = merge(pod.Labels, withPrefix(p, "spark.kubernetes.driver.label."), map[string]string{
+	pod.Labels = merge(pod.Labels, driverUserLabels(p, spec.SparkVersion, names.AppID), map[string]string{
 		LabelAppSelector: names.AppID,
 		LabelRole:        RoleDriver,
 		LabelVersion:     spec.SparkVersion,
@@ -304,7 +305,7 @@ func buildConfigMap(app *stokev1.SparkApplication, names Names, p map[string]str
 // buildService renders the headless driver Service. Like Spark's, its selector is every Spark label of the
 // driver pod (the preset ones and the user's), but not Stoke's own bookkeeping labels.
 func buildService(app *stokev1.SparkApplication, names Names, p map[string]string, driver *corev1.Pod) *corev1.Service {
-	selector := withPrefix(p, "spark.kubernetes.driver.label.")
+	selector := driverUserLabels(p, app.Spec.SparkVersion, names.AppID)
 	for _, k := range []string{LabelAppSelector, LabelRole, LabelVersion, LabelAppName} {
 		selector[k] = driver.Labels[k]
 	}
@@ -347,6 +348,16 @@ func OwnedByDriver(obj metav1.Object, driver *corev1.Pod) {
 	obj.SetOwnerReferences([]metav1.OwnerReference{{
 		APIVersion: "v1", Kind: "Pod", Name: driver.Name, UID: driver.UID, Controller: ptrTo(true),
 	}})
+}
+
+// driverUserLabels are the user's spark.kubernetes.driver.label.* labels; Spark 4 replaces {{APP_ID}} in their
+// values, Spark 3 does not.
+func driverUserLabels(p map[string]string, sparkVersion, appID string) map[string]string {
+	labels := withPrefix(p, "spark.kubernetes.driver.label.")
+	if AtLeast(sparkVersion, 4) {
+		return substituteAppID(labels, appID)
+	}
+	return labels
 }
 
 // substituteAppID replaces {{APP_ID}} in annotation values, as Spark does.

@@ -61,12 +61,10 @@ func PrimaryResource(app *stokev1.SparkApplication) string {
 	return NoPrimaryResource
 }
 
-// OverheadFactor is the memory overhead factor of a role: the role's own, else Spark's default for the
-// application's language.
-func OverheadFactor(app *stokev1.SparkApplication, role *stokev1.SparkPodSpec) string {
-	if role.MemoryOverheadFactor != nil {
-		return *role.MemoryOverheadFactor
-	}
+// DefaultOverheadFactor is the memory overhead factor of roles that set none: spark.kubernetes.memoryOverheadFactor
+// when the user set it, else Spark's default for the application's language (0.4 for Python and R, 0.1
+// otherwise). spark-submit writes it into spark.properties, and executors without a factor of their own use it.
+func DefaultOverheadFactor(app *stokev1.SparkApplication) string {
 	if v, ok := app.Spec.SparkConf["spark.kubernetes.memoryOverheadFactor"]; ok {
 		return v
 	}
@@ -98,9 +96,11 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.kubernetes.container.image"] = spec.Image
 	setIf(p, "spark.kubernetes.container.image.pullPolicy", string(spec.ImagePullPolicy))
 	setIf(p, "spark.kubernetes.container.image.pullSecrets", strings.Join(spec.ImagePullSecrets, ","))
-	setIf(p, "spark.jars", joinURIs(spec.Deps.Jars, jvmPrimaryJar(app)))
+	// Like spark-submit's --jars/--files/... flags, deps replace the same keys of sparkConf; without deps the
+	// sparkConf value stays. The primary jar is appended to spark.jars either way.
+	setIf(p, "spark.jars", joinURIs(listOr(spec.Deps.Jars, p["spark.jars"]), jvmPrimaryJar(app)))
 	setIf(p, "spark.files", strings.Join(spec.Deps.Files, ","))
-	p["spark.submit.pyFiles"] = strings.Join(spec.Deps.PyFiles, ",") // spark-submit always writes it
+	p["spark.submit.pyFiles"] = listOr(spec.Deps.PyFiles, p["spark.submit.pyFiles"]) // spark-submit always writes it
 	setIf(p, "spark.archives", strings.Join(spec.Deps.Archives, ","))
 
 	roleProperties(p, "driver", &spec.Driver.SparkPodSpec)
@@ -125,7 +125,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.kubernetes.executor.podNamePrefix"] = names.ExecutorPrefix
 	p["spark.kubernetes.submitInDriver"] = "true"
 	p["spark.kubernetes.resource.type"] = ResourceType(spec.Type)
-	p["spark.kubernetes.memoryOverheadFactor"] = OverheadFactor(app, &spec.Driver.SparkPodSpec)
+	p["spark.kubernetes.memoryOverheadFactor"] = DefaultOverheadFactor(app)
 	p["spark.driver.host"] = names.DriverService + "." + app.Namespace + ".svc"
 	p["spark.driver.port"] = strconv.Itoa(DriverPort)
 	p["spark.driver.blockManager.port"] = strconv.Itoa(BlockManagerPort)
@@ -223,12 +223,22 @@ func jvmPrimaryJar(app *stokev1.SparkApplication) string {
 	return *app.Spec.MainApplicationFile
 }
 
-func joinURIs(uris []string, extra string) string {
-	all := append([]string{}, uris...)
-	if extra != "" {
-		all = append(all, extra)
+func joinURIs(uris string, extra string) string {
+	if uris == "" {
+		return extra
 	}
-	return strings.Join(all, ",")
+	if extra == "" {
+		return uris
+	}
+	return uris + "," + extra
+}
+
+// listOr is the comma-joined list, or fallback when the list is empty.
+func listOr(list []string, fallback string) string {
+	if len(list) == 0 {
+		return fallback
+	}
+	return strings.Join(list, ",")
 }
 
 // splitResourceName turns "nvidia.com/gpu" into the vendor "nvidia.com" and Spark's resource name "gpu".

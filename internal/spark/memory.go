@@ -18,23 +18,18 @@ const (
 	NonJVMOverheadFactor = "0.4"
 )
 
-// ParseMiB reads a size in Spark's JVM memory format ("512m", "4g", "1024k", "2048") as MiB, the way
-// Spark's byteStringAsMib does: a bare number is already MiB and fractions of a MiB are dropped.
+// ParseMiB reads a size in Spark's JVM memory format ("512m", "4g", "1024k", "1048576b", "2048") as MiB, the
+// way Spark's byteStringAsMib does: a bare number is already MiB and fractions of a MiB are dropped.
 func ParseMiB(s string) (int64, error) {
 	v := strings.ToLower(strings.TrimSpace(s))
-	v = strings.TrimSuffix(v, "b")
-	if v == "" {
-		return 0, fmt.Errorf("empty memory size")
-	}
-	unit := v[len(v)-1]
-	shift := map[byte]int{'k': -10, 'm': 0, 'g': 10, 't': 20, 'p': 30}
-	exp, hasUnit := shift[unit]
-	digits := v
-	if hasUnit {
-		digits = v[:len(v)-1]
+	shift := map[string]int{"b": -20, "k": -10, "kb": -10, "m": 0, "mb": 0, "g": 10, "gb": 10, "t": 20, "tb": 20, "p": 30, "pb": 30}
+	digits := strings.TrimRight(v, "kmgtpb")
+	exp, hasUnit := shift[v[len(digits):]]
+	if v[len(digits):] != "" && !hasUnit {
+		return 0, fmt.Errorf("memory size %q has an unknown unit", s)
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || !isDigits(digits) {
 		return 0, fmt.Errorf("memory size %q is not a whole number with an optional k, m, g, t or p suffix", s)
 	}
 	if exp < 0 {
@@ -44,6 +39,15 @@ func ParseMiB(s string) (int64, error) {
 		return 0, fmt.Errorf("memory size %q is too large", s)
 	}
 	return n << uint(exp), nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // PodMemoryMiB is the pod memory request and limit for a Spark container: heap plus overhead, where the

@@ -91,7 +91,12 @@ func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPod
 		ps.SecurityContext = role.PodSecurityContext.DeepCopy()
 	}
 	if role.SecurityContext != nil {
-		c.SecurityContext = role.SecurityContext.DeepCopy()
+		user := role.SecurityContext.DeepCopy()
+		// Spark 4's allowPrivilegeEscalation=false stays unless the user decides otherwise.
+		if user.AllowPrivilegeEscalation == nil && c.SecurityContext != nil {
+			user.AllowPrivilegeEscalation = c.SecurityContext.AllowPrivilegeEscalation
+		}
+		c.SecurityContext = user
 	}
 	if role.PriorityClassName != nil {
 		ps.PriorityClassName = *role.PriorityClassName

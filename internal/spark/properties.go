@@ -146,8 +146,8 @@ func unescapeInto(b *strings.Builder, line string, i *int) error {
 		}
 		*i += 4
 		// A surrogate pair is two escapes in a row.
-		if utf16.IsSurrogate(r) && *i+6 < len(line) && line[*i+1] == '\\' && line[*i+2] == 'u' {
-			if low, err := hexUnit(line, *i+3); err == nil {
+		if r >= 0xD800 && r < 0xDC00 && *i+6 < len(line) && line[*i+1] == '\\' && line[*i+2] == 'u' {
+			if low, err := hexUnit(line, *i+3); err == nil && low >= 0xDC00 && low <= 0xDFFF {
 				r = utf16.DecodeRune(r, low)
 				*i += 6
 			}
