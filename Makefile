@@ -6,7 +6,7 @@ CONTROLLER_TOOLS_VERSION := v0.19.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build generate verify vet test unit kube-binaries demo clean
+.PHONY: all build generate verify vet test unit conformance kube-binaries demo clean
 
 all: build
 
@@ -45,6 +45,11 @@ test: kube-binaries
 ## unit: only the tests that need no API server
 unit:
 	$(GO) test -count=1 ./internal/spark/... ./internal/operator/...
+
+## conformance: Stoke's driver objects against real spark-submit (Spark 3.5 and 4.x from PyPI, cached)
+conformance: kube-binaries
+	hack/spark.sh >/dev/null
+	STOKE_CONFORMANCE_REPORT=$(CURDIR)/docs/conformance.md $(GO) test -tags conformance -count=1 -timeout 30m ./test/conformance/
 
 ## demo: the end-to-end SparkPi on a local cluster (arrives with the local-cluster work)
 demo:

@@ -176,7 +176,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	ps.Volumes = append(ps.Volumes, secretVolumes...)
 	container.VolumeMounts = append(container.VolumeMounts, secretMounts...)
 	container.Env = append(container.Env, secretEnvFromProperties(p, "driver")...)
-	confVolumes, confMounts, err := volumesFromProperties(p, "driver")
+	confVolumes, confMounts, err := volumesFromProperties(p, "driver", spec.SparkVersion)
 	if err != nil {
 		return nil, &InvalidSpecError{Err: err}
 	}
@@ -288,12 +288,8 @@ func SparkUser(app *stokev1.SparkApplication) string {
 
 func buildConfigMap(app *stokev1.SparkApplication, names Names, p map[string]string, executorTemplate string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      names.ConfigMap,
-			Namespace: app.Namespace,
-			Labels:    map[string]string{LabelAppSelector: names.AppID, LabelManagedBy: ManagedByStoke},
-		},
-		Immutable: ptrTo(true),
+		ObjectMeta: metav1.ObjectMeta{Name: names.ConfigMap, Namespace: app.Namespace},
+		Immutable:  ptrTo(true),
 		Data: map[string]string{
 			PropertiesFileKey:            "#Java properties built from Kubernetes config map with name: " + names.ConfigMap + "\n" + EncodeProperties(p),
 			"spark.kubernetes.namespace": app.Namespace,
@@ -314,7 +310,7 @@ func buildService(app *stokev1.SparkApplication, names Names, p map[string]strin
 			Name:        names.DriverService,
 			Namespace:   app.Namespace,
 			Labels:      merge(withPrefix(p, "spark.kubernetes.driver.service.label."), map[string]string{LabelAppSelector: names.AppID}),
-			Annotations: nilIfEmpty(substituteAppID(withPrefix(p, "spark.kubernetes.driver.service.annotation."), names.AppID)),
+			Annotations: nilIfEmpty(withPrefix(p, "spark.kubernetes.driver.service.annotation.")), // Spark keeps {{APP_ID}} here
 		},
 		Spec: corev1.ServiceSpec{
 			ClusterIP:      corev1.ClusterIPNone,

@@ -610,8 +610,9 @@ func TestBuildVolumeContents(t *testing.T) {
 	wantVolumes := map[string]corev1.VolumeSource{
 		"mysecret-volume": {Secret: &corev1.SecretVolumeSource{SecretName: "mysecret"}},
 		"scratch":         {EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: &sizeLimit}},
-		"hostdata":        {HostPath: &corev1.HostPathVolumeSource{Path: "/mnt/data", Type: ptr(corev1.HostPathDirectory)}},
-		"data":            {PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "my-pvc", ReadOnly: true}},
+		// spark-submit 3.5 ignores options.type (4.x honours it: TestHostPathTypeByVersion).
+		"hostdata": {HostPath: &corev1.HostPathVolumeSource{Path: "/mnt/data", Type: ptr(corev1.HostPathType(""))}},
+		"data":     {PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "my-pvc", ReadOnly: true}},
 		"pod-template-volume": {ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: cm},
 			Items:                []corev1.KeyToPath{{Key: "podspec-configmap-key", Path: "pod-spec-template.yml"}},
@@ -688,7 +689,8 @@ func TestBuildService(t *testing.T) {
 			if want := map[string]string{"spark-app-selector": appID, "svc-label": "yes"}; !reflect.DeepEqual(svc.Labels, want) {
 				t.Errorf("labels = %v, want %v", svc.Labels, want)
 			}
-			if want := map[string]string{"svc-anno": "hello", "conf-svc-anno": "svc-" + appID}; !reflect.DeepEqual(svc.Annotations, want) {
+			// Spark substitutes {{APP_ID}} in pod annotations only, not in the Service's.
+			if want := map[string]string{"svc-anno": "hello", "conf-svc-anno": "svc-{{APP_ID}}"}; !reflect.DeepEqual(svc.Annotations, want) {
 				t.Errorf("annotations = %v, want %v", svc.Annotations, want)
 			}
 			if svc.Spec.ClusterIP != "None" {
@@ -946,8 +948,8 @@ func TestBuildConfigMap(t *testing.T) {
 	if cm.Immutable == nil || !*cm.Immutable {
 		t.Errorf("immutable = %v, want true", cm.Immutable)
 	}
-	if want := map[string]string{"spark-app-selector": objs.Names.AppID, "app.kubernetes.io/managed-by": "stoke"}; !reflect.DeepEqual(cm.Labels, want) {
-		t.Errorf("labels = %v, want %v", cm.Labels, want)
+	if len(cm.Labels) != 0 {
+		t.Errorf("labels = %v, want none (spark-submit's conf map has none)", cm.Labels)
 	}
 	keys := sortedKeys(cm.Data)
 	if want := []string{"podspec-configmap-key", "spark.kubernetes.namespace", "spark.properties"}; !reflect.DeepEqual(keys, want) {
@@ -1239,6 +1241,17 @@ func TestAtLeast(t *testing.T) {
 	for _, tc := range tests {
 		if got := AtLeast(tc.v, tc.major); got != tc.want {
 			t.Errorf("AtLeast(%q, %d) = %v, want %v", tc.v, tc.major, got, tc.want)
+		}
+	}
+}
+
+func TestHostPathTypeByVersion(t *testing.T) {
+	for version, want := range map[string]corev1.HostPathType{"3.5.9": "", "4.3.0": corev1.HostPathDirectory} {
+		app := richApp()
+		app.Spec.SparkVersion = version
+		v := volume(mustBuild(t, app).DriverPod, "hostdata")
+		if v == nil || v.HostPath == nil || v.HostPath.Type == nil || *v.HostPath.Type != want {
+			t.Errorf("%s: hostPath = %+v, want type %q", version, v, want)
 		}
 	}
 }

@@ -18,8 +18,8 @@ type confVolume struct {
 }
 
 // volumesFromProperties renders the volumes Spark's MountVolumesFeatureStep creates from the role's
-// spark.kubernetes.<role>.volumes.* properties, in name order.
-func volumesFromProperties(p map[string]string, role string) ([]corev1.Volume, []corev1.VolumeMount, error) {
+// spark.kubernetes.<role>.volumes.* properties, in name order. Spark 3 ignores a hostPath's options.type.
+func volumesFromProperties(p map[string]string, role, sparkVersion string) ([]corev1.Volume, []corev1.VolumeMount, error) {
 	byKey := map[string]*confVolume{}
 	for rest, value := range withPrefix(p, "spark.kubernetes."+role+".volumes.") {
 		parts := strings.SplitN(rest, ".", 4)
@@ -60,6 +60,9 @@ func volumesFromProperties(p map[string]string, role string) ([]corev1.Volume, [
 		v := byKey[k]
 		if v.mount.MountPath == "" {
 			return nil, nil, fmt.Errorf("volume %s of the %s needs spark.kubernetes.%s.volumes.%s.%s.mount.path", v.name, role, role, v.kind, v.name)
+		}
+		if v.kind == "hostPath" && !AtLeast(sparkVersion, 4) {
+			delete(v.options, "type")
 		}
 		source, err := v.source()
 		if err != nil {
