@@ -121,7 +121,7 @@ func (r *Reconciler) endAttempt(ctx context.Context, p *pass, end *Ending) error
 // stopAttempt removes what the attempt still runs and records its ending, without deciding what follows.
 func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) error {
 	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
-	if err := r.cleanupAttempt(ctx, p.app.Namespace, cur, end.DeleteDriver); err != nil {
+	if err := r.cleanupAttempt(ctx, p.app, cur, end.DeleteDriver); err != nil {
 		return err
 	}
 	cur.EndTime = &metav1.Time{Time: p.now}
@@ -212,9 +212,6 @@ func (r *Reconciler) createDriverPod(ctx context.Context, app *stokev1.SparkAppl
 	}
 	if !metav1.IsControlledBy(existing, app) {
 		return nil, fmt.Errorf("driver pod name %s is taken by an object this application does not control", pod.Name)
-	}
-	if existing.Annotations == nil {
-		existing.Annotations = map[string]string{}
 	}
 	return existing, nil
 }
@@ -357,14 +354,15 @@ func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) 
 // cleanupAttempt deletes what an ended attempt no longer needs: its driver Service (the Spark UI address),
 // its executors, and the driver pod when it still runs. A driver pod whose Spark container ended is kept
 // for its logs; the garbage collector removes it with the application.
-func (r *Reconciler) cleanupAttempt(ctx context.Context, namespace string, cur *stokev1.Attempt, deleteDriver bool) error {
+func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkApplication, cur *stokev1.Attempt, deleteDriver bool) error {
+	namespace := app.Namespace
 	if deleteDriver {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: cur.DriverPodName}}
 		if err := r.Client.Delete(ctx, pod); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("deleting driver pod %s: %w", pod.Name, err)
 		}
 	}
-	svcKey := types.NamespacedName{Namespace: namespace, Name: serviceName(cur)}
+	svcKey := types.NamespacedName{Namespace: namespace, Name: spark.NamesFor(app.Name, app.UID, cur.Number).DriverService}
 	svc := &corev1.Service{}
 	if err := r.APIReader.Get(ctx, svcKey, svc); err == nil {
 		if err := r.Client.Delete(ctx, svc); client.IgnoreNotFound(err) != nil {
@@ -394,10 +392,4 @@ func (r *Reconciler) removeLeftoverExecutors(ctx context.Context, namespace stri
 		}
 	}
 	return nil
-}
-
-// serviceName is the driver Service of an attempt: the driver pod name with -svc appended, as the builder
-// names it.
-func serviceName(cur *stokev1.Attempt) string {
-	return cur.DriverPodName + "-svc"
 }
