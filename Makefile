@@ -6,7 +6,7 @@ CONTROLLER_TOOLS_VERSION := v0.19.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build generate verify vet test unit conformance kube-binaries demo clean
+.PHONY: all build generate verify vet test unit conformance kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -51,11 +51,28 @@ conformance: kube-binaries
 	hack/spark.sh >/dev/null
 	STOKE_CONFORMANCE_REPORT=$(CURDIR)/docs/conformance.md $(GO) test -tags conformance -count=1 -timeout 30m ./test/conformance/
 
-## demo: the end-to-end SparkPi on a local cluster (arrives with the local-cluster work)
+## cluster-up: the local single-node Kubernetes (built from source, cached; needs root)
+cluster-up:
+	hack/cluster.sh up
+
+## cluster-down: stop the local cluster and restore every host setting it changed
+cluster-down:
+	hack/cluster.sh down
+
+## spark-images: build Stoke's Spark images offline and import them into the local cluster
+spark-images:
+	hack/spark-image.sh import
+
+## demo: a real SparkPi through the operator on the local cluster (DEMO_ARGS=--down tears it down after)
 demo:
-	@echo "make demo is not available yet: the local single-node cluster and offline Spark image are still being built (issue 4)."
-	@echo "Today: 'make test' runs Stoke against a real kube-apiserver and etcd."
-	@exit 1
+	hack/demo.sh $(DEMO_ARGS)
+
+## e2e: real Spark jobs (3.5 and 4.x) through the operator on the local cluster
+e2e: build
+	hack/cluster.sh up >/dev/null
+	hack/spark-image.sh import
+	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \
+	  $(GO) test -tags e2e -count=1 -timeout 60m -v ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0
 
 clean:
 	rm -rf $(BIN)
