@@ -33,7 +33,9 @@ type DriverObservation struct {
 	Ready bool
 	// StartedAt is when the Spark container started running.
 	StartedAt *time.Time
-	// PodTerminal is true when the pod itself has finished (Succeeded or Failed phase).
+	// PodTerminal is true when the pod has finished (Succeeded or Failed phase) or is about to: every
+	// container has terminated and only the kubelet's phase update is outstanding. A driver pod that is not
+	// terminal once Spark has ended still runs sidecars and is deleted to free its resources.
 	PodTerminal bool
 	// ExitCode of the terminated Spark container.
 	ExitCode *int32
@@ -72,7 +74,7 @@ func ObserveDriver(pod *corev1.Pod) DriverObservation {
 			obs.Ready = true
 		}
 	}
-	obs.PodTerminal = pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+	obs.PodTerminal = pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed || allTerminated(pod)
 	cs := sparkContainerStatus(pod)
 	switch {
 	case cs != nil && cs.State.Terminated != nil:
@@ -111,6 +113,19 @@ func ObserveDriver(pod *corev1.Pod) DriverObservation {
 	}
 	obs.Reason, obs.Message = "DriverPending", "waiting for the driver container to start"
 	return obs
+}
+
+// allTerminated reports whether every container of the pod reported a terminated state.
+func allTerminated(pod *corev1.Pod) bool {
+	if len(pod.Status.ContainerStatuses) < len(pod.Spec.Containers) || len(pod.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if cs.State.Terminated == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func terminated(obs DriverObservation, pod *corev1.Pod, t *corev1.ContainerStateTerminated) DriverObservation {
