@@ -7,6 +7,7 @@ package sparkapplication
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +48,10 @@ type Options struct {
 	Clock clock.PassiveClock
 	// NamespaceAllowed, when set, limits the reconciler to the namespaces it accepts.
 	NamespaceAllowed func(ctx context.Context, namespace string) (bool, error)
+	// ProgressInterval is the least time between two status writes that only refresh executor progress
+	// (counts, and the first executor's start when no timeout depends on it); such a change is written with
+	// the next other change or once this much time has passed since the last write (default 5s).
+	ProgressInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +67,9 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
+	if o.ProgressInterval == 0 {
+		o.ProgressInterval = 5 * time.Second
+	}
 	return o
 }
 
@@ -73,6 +81,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  record.EventRecorder
 	Options   Options
+
+	// lastWrite remembers, per application, when its status was last written (types.NamespacedName →
+	// time.Time), to space out progress-only writes. Losing it (a restart) only means one earlier write.
+	lastWrite sync.Map
 }
 
 // SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
@@ -145,6 +157,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	app := &stokev1.SparkApplication{}
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastWrite.Delete(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !app.DeletionTimestamp.IsZero() {
@@ -162,17 +177,40 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	app.Status.ObservedGeneration = app.Generation
 	app.Status.Phase = PhaseOf(app.Status.Conditions)
 	if !equality.Semantic.DeepEqual(before, &app.Status) {
-		if err := r.Client.Status().Update(ctx, app); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
+		if wait := r.progressWait(req.NamespacedName, before, app, p); wait > 0 {
+			p.recheckAfter(wait)
+		} else {
+			if err := r.Client.Status().Update(ctx, app); err != nil {
+				if apierrors.IsConflict(err) {
+					return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
+				}
+				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
-			return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
+			if IsFinished(&app.Status) {
+				r.lastWrite.Delete(req.NamespacedName)
+			} else {
+				r.lastWrite.Store(req.NamespacedName, p.now)
+			}
 		}
 	}
 	for _, e := range p.events {
 		r.Recorder.Event(app, e.kind, e.reason, e.message)
 	}
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
+}
+
+// progressWait is how long a status write that only refreshes executor progress waits, so that an
+// application with many executors starting and stopping is not written for every executor pod event. Zero
+// means write now: something else changed, events are due, or the last write was long enough ago.
+func (r *Reconciler) progressWait(key types.NamespacedName, before *stokev1.SparkApplicationStatus, app *stokev1.SparkApplication, p *pass) time.Duration {
+	if len(p.events) > 0 || !ProgressOnly(before, &app.Status, &app.Spec) {
+		return 0
+	}
+	last, ok := r.lastWrite.Load(key)
+	if !ok {
+		return 0
+	}
+	return max(last.(time.Time).Add(r.Options.ProgressInterval).Sub(p.now), 0)
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
