@@ -66,8 +66,8 @@ func TestEarliestStart(t *testing.T) {
 	}{
 		{"none", nil, now},
 		{"running without a start time", []corev1.Pod{pod(corev1.PodRunning, nil)}, now},
-		{"earliest running", []corev1.Pod{pod(corev1.PodRunning, at(-5 * time.Second)), pod(corev1.PodRunning, at(-9 * time.Second))}, now.Add(-9 * time.Second)},
-		{"pending ones do not count", []corev1.Pod{pod(corev1.PodPending, at(-20 * time.Second)), pod(corev1.PodRunning, at(-3 * time.Second))}, now.Add(-3 * time.Second)},
+		{"earliest running", []corev1.Pod{pod(corev1.PodRunning, at(-5*time.Second)), pod(corev1.PodRunning, at(-9*time.Second))}, now.Add(-9 * time.Second)},
+		{"pending ones do not count", []corev1.Pod{pod(corev1.PodPending, at(-20*time.Second)), pod(corev1.PodRunning, at(-3*time.Second))}, now.Add(-3 * time.Second)},
 		{"a start after the fallback is not used", []corev1.Pod{pod(corev1.PodRunning, at(time.Second))}, now},
 	}
 	for _, c := range cases {
