@@ -147,7 +147,9 @@ type operatorMetrics struct {
 
 func (o *operatorProcess) metrics() (operatorMetrics, error) {
 	m := operatorMetrics{Requests: map[string]float64{}}
-	resp, err := http.Get(o.metricsURL)
+	// No keep-alive: an idle connection would be a goroutine in the operator that the bench put there.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	resp, err := c.Get(o.metricsURL)
 	if err != nil {
 		return m, err
 	}

@@ -82,10 +82,21 @@ type Reconciler struct {
 	Recorder  record.EventRecorder
 	Options   Options
 
-	// lastWrite remembers, per application, when its status was last written (types.NamespacedName →
-	// time.Time), to space out progress-only writes. Losing it (a restart) only means one earlier write.
+	// lastWrite remembers, per application, its last status write (types.NamespacedName → statusWrite): to
+	// space out progress-only writes, and to recognise a cache that still holds the version that write
+	// replaced. Losing it (a restart) only means one earlier write or one conflict.
 	lastWrite sync.Map
 }
+
+type statusWrite struct {
+	at time.Time
+	// replaced is the resourceVersion the write replaced: a cached object still at it is stale.
+	replaced string
+}
+
+// staleRecheck is how soon an application whose cached version predates the operator's own last status
+// write is looked at again (status writes do not trigger reconciles, so the cache catching up would not).
+const staleRecheck = 50 * time.Millisecond
 
 // SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
 // that driver and executor pods carry.
@@ -162,6 +173,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if w, ok := r.lastWrite.Load(req.NamespacedName); ok {
+		if w.(statusWrite).replaced == app.ResourceVersion {
+			// The cache has not seen our last status write yet: acting on it would redo that pass (a second
+			// create of the same objects, a status write that conflicts).
+			return ctrl.Result{RequeueAfter: staleRecheck}, nil
+		}
+		if IsFinished(&app.Status) {
+			r.lastWrite.Delete(req.NamespacedName)
+		}
+	}
 	if !app.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // owner references let the garbage collector remove the attempt's objects
 	}
@@ -180,17 +201,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if wait := r.progressWait(req.NamespacedName, before, app, p); wait > 0 {
 			p.recheckAfter(wait)
 		} else {
+			replaced := app.ResourceVersion
 			if err := r.Client.Status().Update(ctx, app); err != nil {
 				if apierrors.IsConflict(err) {
 					return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
 				}
 				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
-			if IsFinished(&app.Status) {
-				r.lastWrite.Delete(req.NamespacedName)
-			} else {
-				r.lastWrite.Store(req.NamespacedName, p.now)
-			}
+			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
 		}
 	}
 	for _, e := range p.events {
@@ -210,7 +228,7 @@ func (r *Reconciler) progressWait(key types.NamespacedName, before *stokev1.Spar
 	if !ok {
 		return 0
 	}
-	return max(last.(time.Time).Add(r.Options.ProgressInterval).Sub(p.now), 0)
+	return max(last.(statusWrite).at.Add(r.Options.ProgressInterval).Sub(p.now), 0)
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
