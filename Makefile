@@ -6,7 +6,7 @@ CONTROLLER_TOOLS_VERSION := v0.19.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build generate verify vet test unit conformance kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build generate verify vet test unit conformance bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -50,6 +50,13 @@ unit:
 conformance: kube-binaries
 	hack/spark.sh >/dev/null
 	STOKE_CONFORMANCE_REPORT=$(CURDIR)/docs/conformance.md $(GO) test -tags conformance -count=1 -timeout 30m ./test/conformance/
+
+## bench: thousands of applications through the operator (a separate process) against a real API server with
+## kwok nodes, next to a plain client's ceiling and spark-submit; prints the tables, fails when a target is
+## missed. BENCH_FLAGS="-quick" for a short run; see docs/performance.md.
+bench: build
+	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null
+	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/results $(BENCH_FLAGS)
 
 ## cluster-up: the local single-node Kubernetes (built from source, cached; needs root)
 cluster-up:

@@ -18,6 +18,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/sparkapplication"
+	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -37,16 +38,25 @@ func Scheme() *runtime.Scheme {
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
 
 // NewManager builds the controller manager with every Stoke reconciler registered. Its pod cache holds only
-// pods labelled as Stoke's, so unrelated pods in the cluster cost the operator no memory; ConfigMaps and
-// Services are never cached (the operator only creates and deletes them).
+// pods labelled as Stoke's, so unrelated pods in the cluster cost the operator no memory, and of those only
+// what the reconcilers read (podForCache); ConfigMaps and Services are never cached (the operator only
+// creates and deletes them). Every request the clients send is counted in stoke_operator_api_requests_total.
 func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	cfg = cfg.WithDefaults()
 	restConfig = rest.CopyConfig(restConfig)
 	restConfig.QPS, restConfig.Burst = cfg.ClientQPS, cfg.ClientBurst
+	stokemetrics.CountRequests(restConfig)
 
-	cacheOptions := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{spark.LabelManagedBy: spark.ManagedByStoke})},
-	}}
+	cacheOptions := cache.Options{
+		// managedFields are never read and are often the largest part of an object.
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Pod{}: {
+				Label:     labels.SelectorFromSet(labels.Set{spark.LabelManagedBy: spark.ManagedByStoke}),
+				Transform: podForCache,
+			},
+		},
+	}
 	if len(cfg.Namespaces) > 0 {
 		cacheOptions.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range cfg.Namespaces {
@@ -113,4 +123,18 @@ func namespaceMatcher(c client.Reader, selector labels.Selector) func(context.Co
 		}
 		return selector.Matches(labels.Set(ns.Labels)), nil
 	}
+}
+
+// podForCache keeps what the reconcilers read from a cached pod: its metadata (without managedFields) and
+// its status. The spec (containers, env, volumes: most of a driver pod's size) is dropped, so a finished
+// driver pod kept for its logs costs the operator little memory. Code that needs a pod's spec reads it
+// through the API reader.
+func podForCache(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil // a tombstone
+	}
+	pod.ManagedFields = nil
+	pod.Spec = corev1.PodSpec{}
+	return pod, nil
 }

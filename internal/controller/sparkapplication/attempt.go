@@ -43,7 +43,7 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 		p.event(corev1.EventTypeNormal, ReasonDriverRunning, "Attempt %d: driver %s is running", cur.Number, cur.DriverPodName)
 	}
 	if counts.Running > 0 && cur.FirstExecutorTime == nil {
-		cur.FirstExecutorTime = &metav1.Time{Time: p.now}
+		cur.FirstExecutorTime = &metav1.Time{Time: EarliestStart(executors, p.now)}
 	}
 
 	eval := EvaluateAttempt(&app.Spec, cur, driver, p.now, r.Options.LostDriverGrace)

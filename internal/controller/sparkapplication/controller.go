@@ -7,6 +7,7 @@ package sparkapplication
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +48,10 @@ type Options struct {
 	Clock clock.PassiveClock
 	// NamespaceAllowed, when set, limits the reconciler to the namespaces it accepts.
 	NamespaceAllowed func(ctx context.Context, namespace string) (bool, error)
+	// ProgressInterval is the least time between two status writes that only refresh executor progress
+	// (counts, and the first executor's start when no timeout depends on it); such a change is written with
+	// the next other change or once this much time has passed since the last write (default 5s).
+	ProgressInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +67,9 @@ func (o Options) withDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
 	}
+	if o.ProgressInterval == 0 {
+		o.ProgressInterval = 5 * time.Second
+	}
 	return o
 }
 
@@ -73,7 +81,22 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  record.EventRecorder
 	Options   Options
+
+	// lastWrite remembers, per application, its last status write (types.NamespacedName → statusWrite): to
+	// space out progress-only writes, and to recognise a cache that still holds the version that write
+	// replaced. Losing it (a restart) only means one earlier write or one conflict.
+	lastWrite sync.Map
 }
+
+type statusWrite struct {
+	at time.Time
+	// replaced is the resourceVersion the write replaced: a cached object still at it is stale.
+	replaced string
+}
+
+// staleRecheck is how soon an application whose cached version predates the operator's own last status
+// write is looked at again (status writes do not trigger reconciles, so the cache catching up would not).
+const staleRecheck = 50 * time.Millisecond
 
 // SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
 // that driver and executor pods carry.
@@ -145,7 +168,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	app := &stokev1.SparkApplication{}
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastWrite.Delete(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if w, ok := r.lastWrite.Load(req.NamespacedName); ok {
+		if w.(statusWrite).replaced == app.ResourceVersion {
+			// The cache has not seen our last status write yet: acting on it would redo that pass (a second
+			// create of the same objects, a status write that conflicts).
+			return ctrl.Result{RequeueAfter: staleRecheck}, nil
+		}
+		if IsFinished(&app.Status) {
+			r.lastWrite.Delete(req.NamespacedName)
+		}
 	}
 	if !app.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // owner references let the garbage collector remove the attempt's objects
@@ -162,17 +198,37 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	app.Status.ObservedGeneration = app.Generation
 	app.Status.Phase = PhaseOf(app.Status.Conditions)
 	if !equality.Semantic.DeepEqual(before, &app.Status) {
-		if err := r.Client.Status().Update(ctx, app); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
+		if wait := r.progressWait(req.NamespacedName, before, app, p); wait > 0 {
+			p.recheckAfter(wait)
+		} else {
+			replaced := app.ResourceVersion
+			if err := r.Client.Status().Update(ctx, app); err != nil {
+				if apierrors.IsConflict(err) {
+					return ctrl.Result{Requeue: true}, nil // a newer version exists; decide again from it
+				}
+				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
-			return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
+			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
 		}
 	}
 	for _, e := range p.events {
 		r.Recorder.Event(app, e.kind, e.reason, e.message)
 	}
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
+}
+
+// progressWait is how long a status write that only refreshes executor progress waits, so that an
+// application with many executors starting and stopping is not written for every executor pod event. Zero
+// means write now: something else changed, events are due, or the last write was long enough ago.
+func (r *Reconciler) progressWait(key types.NamespacedName, before *stokev1.SparkApplicationStatus, app *stokev1.SparkApplication, p *pass) time.Duration {
+	if len(p.events) > 0 || !ProgressOnly(before, &app.Status, &app.Spec) {
+		return 0
+	}
+	last, ok := r.lastWrite.Load(key)
+	if !ok {
+		return 0
+	}
+	return max(last.(statusWrite).at.Add(r.Options.ProgressInterval).Sub(p.now), 0)
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {

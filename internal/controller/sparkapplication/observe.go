@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/spark"
@@ -184,6 +185,18 @@ func CountExecutors(pods []corev1.Pod) stokev1.ExecutorCounts {
 		}
 	}
 	return c
+}
+
+// EarliestStart is the earliest start time of the running pods, or fallback when none reports one: the
+// first executor's start does not depend on when the operator happened to look.
+func EarliestStart(pods []corev1.Pod, fallback time.Time) time.Time {
+	earliest := fallback
+	for i := range pods {
+		if st := pods[i].Status.StartTime; pods[i].Status.Phase == corev1.PodRunning && st != nil && st.Before(&metav1.Time{Time: earliest}) {
+			earliest = st.Time
+		}
+	}
+	return earliest
 }
 
 // RequestedExecutors is how many executors the spec asks for at start (Spark's default is 2).

@@ -1,6 +1,7 @@
 package sparkapplication
 
 import (
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -78,4 +79,20 @@ func pushPastAttempt(status *stokev1.SparkApplicationStatus, max int) {
 	if over := len(status.PastAttempts) - max; over > 0 {
 		status.PastAttempts = append([]stokev1.Attempt(nil), status.PastAttempts[over:]...)
 	}
+}
+
+// ProgressOnly reports whether after differs from before only in executor progress: the executor counts,
+// and the first executor's start time when no executor start timeout depends on it having been stored.
+func ProgressOnly(before, after *stokev1.SparkApplicationStatus, spec *stokev1.SparkApplicationSpec) bool {
+	if before.CurrentAttempt == nil || after.CurrentAttempt == nil {
+		return false
+	}
+	b, a := *before, *after
+	b.Executors, a.Executors = stokev1.ExecutorCounts{}, stokev1.ExecutorCounts{}
+	bc, ac := *before.CurrentAttempt, *after.CurrentAttempt
+	if seconds(spec.Timeouts.ExecutorStartSeconds) == 0 {
+		bc.FirstExecutorTime, ac.FirstExecutorTime = nil, nil
+	}
+	b.CurrentAttempt, a.CurrentAttempt = &bc, &ac
+	return equality.Semantic.DeepEqual(&b, &a)
 }

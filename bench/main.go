@@ -1,0 +1,394 @@
+// Command bench measures Stoke's operator against the Kubernetes API server's own ceiling: a real
+// kube-apiserver and etcd (internal/testenv), kwok simulating nodes and the pod lifecycle, the operator as
+// a separate `stoke operator` process, and workloads of thousands of applications. `make bench` runs it;
+// docs/performance.md describes the method and holds the latest results.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/operator"
+	"github.com/stokehq/stoke/internal/spark"
+	"github.com/stokehq/stoke/internal/testenv"
+)
+
+type options struct {
+	stokeBin      string
+	out           string
+	apps          int
+	rate          int
+	steadyFor     time.Duration
+	inventory     int
+	executors     int
+	workers       int
+	runningDelay  time.Duration
+	completeAfter time.Duration
+	nodes         int
+	jvmRuns       int
+	quick         bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.stokeBin, "stoke", "bin/stoke", "the stoke binary to run as the operator")
+	flag.StringVar(&o.out, "out", "bench/results", "directory for results.json, results.md and logs")
+	flag.IntVar(&o.apps, "apps", 2000, "burst: applications created as fast as the client can")
+	flag.IntVar(&o.rate, "rate", 100, "steady: applications per minute")
+	flag.DurationVar(&o.steadyFor, "steady-for", 2*time.Minute, "steady: how long")
+	flag.IntVar(&o.inventory, "inventory", 10000, "inventory: finished applications kept while the steady workload runs")
+	flag.IntVar(&o.executors, "executors", 1, "executor pods each simulated driver creates")
+	flag.IntVar(&o.workers, "workers", 0, "operator workers (0: the operator's default); also the plain client's concurrency")
+	flag.DurationVar(&o.runningDelay, "running-delay", time.Second, "kwok: a bound pod becomes Running after this")
+	flag.DurationVar(&o.completeAfter, "complete-after", 2*time.Second, "a running driver finishes after this")
+	flag.IntVar(&o.nodes, "nodes", 20, "kwok nodes")
+	flag.IntVar(&o.jvmRuns, "jvm-runs", 3, "spark-submit runs when Spark is cached (0: skip)")
+	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory")
+	flag.Parse()
+	ctrllog.SetLogger(logr.Discard())
+	if o.quick {
+		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
+	}
+	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for and -nodes must be positive; -inventory and -executors not negative")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := run(ctx, o)
+	if r != nil {
+		md := r.markdown()
+		fmt.Println(md)
+		if werr := writeResults(o.out, r, md); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if r.failed() {
+		fmt.Fprintln(os.Stderr, "bench: FAIL: a target was missed (see the table above)")
+		os.Exit(1)
+	}
+}
+
+func writeResults(dir string, r *report, md string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), data, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				_, model, _ = strings.Cut(line, ": ")
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(data), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
+	}
+	return fmt.Sprintf("%d CPUs (%s)%s, %s/%s, Kubernetes %s", runtime.NumCPU(), strings.TrimSpace(model), mem, runtime.GOOS, runtime.GOARCH, testenv.KubeVersion)
+}
+
+func run(ctx context.Context, o options) (*report, error) {
+	rep := &report{Started: time.Now(), Machine: machine(), Settings: map[string]any{
+		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "inventory": o.inventory,
+		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
+		"kwokNodes": o.nodes,
+	}}
+	stokeBin, err := filepath.Abs(o.stokeBin)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(o.out)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	workers := o.workers
+	if workers == 0 {
+		workers = operator.Config{}.WithDefaults().Workers
+	}
+	rep.Settings["workers"] = workers
+
+	logf("starting kube-apiserver and etcd")
+	env, err := testenv.Start()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = env.Stop() }()
+	cfg := rest.CopyConfig(env.Config)
+	cfg.QPS, cfg.Burst = 5000, 10000
+	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := env.WriteKubeconfig(kubeconfig); err != nil {
+		return nil, err
+	}
+	nodes, err := createNodes(ctx, cs, o.nodes)
+	if err != nil {
+		return nil, err
+	}
+	kwokCtx, stopKwok := context.WithCancel(ctx)
+	defer stopKwok()
+	if _, err := startKwok(kwokCtx, dir, kubeconfig, o.runningDelay); err != nil {
+		return nil, err
+	}
+
+	tr := newTracker()
+	sim := newSimulator(cs, nodes, o.executors, o.completeAfter, tr)
+	simCtx, stopSim := context.WithCancel(ctx)
+	defer stopSim()
+	sim.run(simCtx, 16)
+	hasRole, _ := labels.NewRequirement(spark.LabelRole, selection.Exists, nil)
+	informers, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{
+		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRole)},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	podInf, err := informers.GetInformer(ctx, &corev1.Pod{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := podInf.AddEventHandler(sim.podHandler()); err != nil {
+		return nil, err
+	}
+	appInf, err := informers.GetInformer(ctx, &stokev1.SparkApplication{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := appInf.AddEventHandler(sim.appHandler()); err != nil {
+		return nil, err
+	}
+	go func() { _ = informers.Start(simCtx) }()
+	if !informers.WaitForCacheSync(ctx) {
+		return nil, errors.New("bench informers did not sync")
+	}
+	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm"} {
+		if err := createNamespace(ctx, cs, ns); err != nil {
+			return nil, err
+		}
+	}
+	settle := o.runningDelay + o.completeAfter + 3*time.Second
+
+	// The ceiling first, before the operator runs: a plain client doing the same work in line. Its client
+	// has discovered every kind it writes before the clock starts.
+	for _, l := range []client.ObjectList{&stokev1.SparkApplicationList{}, &corev1.PodList{}, &corev1.ConfigMapList{}, &corev1.ServiceList{}} {
+		if err := c.List(ctx, l, client.InNamespace("ceiling"), client.Limit(1)); err != nil {
+			return rep, err
+		}
+	}
+	plain := plainSubmitter{c: c, t: tr, executors: o.executors}
+	logf("ceiling: plain client, burst of %d with concurrency %d", o.apps, workers)
+	keys, err := burst(ctx, plain, "ceiling", "burst", o.apps, workers)
+	if err != nil {
+		return rep, err
+	}
+	rep.Phases = append(rep.Phases, measure("burst", "plain", tr.snapshot(keys)))
+	time.Sleep(settle)
+	logf("ceiling: plain client, %d/min for %s", o.rate, o.steadyFor)
+	keys, err = steady(ctx, plain, "ceiling", "steady", o.rate, o.steadyFor)
+	if err != nil {
+		return rep, err
+	}
+	rep.Phases = append(rep.Phases, measure("steady", "plain", tr.snapshot(keys)))
+	time.Sleep(settle)
+	// The plain client's SparkApplications go, so that the operator does not pick them up.
+	if err := c.DeleteAllOf(ctx, &stokev1.SparkApplication{}, client.InNamespace("ceiling")); err != nil {
+		return rep, err
+	}
+
+	logf("starting the operator (%s)", stokeBin)
+	opCtx, stopOp := context.WithCancel(ctx)
+	defer stopOp()
+	op, err := startOperator(opCtx, stokeBin, dir, kubeconfig, o.workers)
+	if op != nil {
+		defer op.stop()
+	}
+	if err != nil {
+		return rep, err
+	}
+	sub := stokeSubmitter{c: c, t: tr, executors: o.executors}
+	// A few applications first, so that what starts lazily (the event broadcaster, client connections) is
+	// running before the goroutine baseline is taken.
+	keys, err = burst(ctx, sub, "warmup", "app", 20, workers)
+	if err != nil {
+		return rep, err
+	}
+	if err := waitUntil(2*time.Minute, "warm-up applications to finish", func() bool {
+		_, done := tr.count(keys)
+		return done == len(keys)
+	}); err != nil {
+		return rep, err
+	}
+	time.Sleep(3 * time.Second)
+	m0, err := op.metrics()
+	if err != nil {
+		return rep, err
+	}
+	rep.GoroutinesB = m0.Goroutines
+
+	// stokePhase runs one workload through the operator and measures it.
+	stokePhase := func(name string, submit func() ([]string, error)) (*phaseResult, error) {
+		p0, err := op.proc()
+		if err != nil {
+			return nil, err
+		}
+		mBefore, err := op.metrics()
+		if err != nil {
+			return nil, err
+		}
+		keys, err := submit()
+		if err != nil {
+			return nil, err
+		}
+		timeout := 10*time.Minute + time.Duration(len(keys))*50*time.Millisecond
+		if err := waitUntil(timeout, name+" applications to finish", func() bool {
+			_, done := tr.count(keys)
+			return done == len(keys)
+		}); err != nil {
+			return nil, err
+		}
+		time.Sleep(3 * time.Second) // trailing reconciles and events
+		p1, err := op.proc()
+		if err != nil {
+			return nil, err
+		}
+		mAfter, err := op.metrics()
+		if err != nil {
+			return nil, err
+		}
+		res := measure(name, "stoke", tr.snapshot(keys))
+		n := float64(len(keys))
+		res.CPUSeconds = p1.CPUSeconds - p0.CPUSeconds
+		res.CPUPerApp = res.CPUSeconds / n
+		res.RequestsPerApp = map[string]float64{}
+		delta := requestDelta(mBefore, mAfter)
+		for k, v := range delta {
+			res.RequestsPerApp[k] = v / n
+		}
+		w, e := objectWrites(delta)
+		res.WritesPerApp, res.EventsPerApp = w/n, e/n
+		res.ReconcilesPerAp = (mAfter.Reconciles - mBefore.Reconciles) / n
+		res.RSSBefore, res.RSSAfter = p0.RSSBytes, p1.RSSBytes
+		return &res, nil
+	}
+
+	logf("stoke: burst of %d", o.apps)
+	res, err := stokePhase("burst", func() ([]string, error) { return burst(ctx, sub, "burst", "app", o.apps, workers) })
+	if err != nil {
+		return rep, err
+	}
+	rep.Phases = append(rep.Phases, *res)
+	retained := o.apps
+
+	if o.inventory > 0 {
+		logf("stoke: inventory of %d finished applications", o.inventory)
+		res, err = stokePhase("inventory", func() ([]string, error) {
+			return burst(ctx, sub, "inventory", "app", o.inventory, workers)
+		})
+		if err != nil {
+			return rep, err
+		}
+		rep.Phases = append(rep.Phases, *res)
+		rep.Retained = o.inventory
+		rep.RSSPerApp = float64(res.RSSAfter-res.RSSBefore) / float64(o.inventory)
+		retained += o.inventory
+	}
+
+	logf("stoke: %d/min for %s with %d finished applications kept", o.rate, o.steadyFor, retained)
+	res, err = stokePhase("steady", func() ([]string, error) { return steady(ctx, sub, "steady", "app", o.rate, o.steadyFor) })
+	if err != nil {
+		return rep, err
+	}
+	rep.Phases = append(rep.Phases, *res)
+
+	// Goroutines come back to their idle level once the work is done (allow up to 15 s for idle HTTP
+	// connections to close).
+	_ = waitUntil(15*time.Second, "goroutines to settle", func() bool {
+		m, err := op.metrics()
+		rep.GoroutinesA = m.Goroutines
+		return err == nil && m.Goroutines <= rep.GoroutinesB
+	})
+	if p, err := op.proc(); err == nil {
+		rep.PeakRSS = p.PeakRSS
+	}
+	op.stop()
+	stopOp()
+
+	rep.JVM = &jvmResult{}
+	switch home := cachedSparkHome(); {
+	case o.jvmRuns == 0:
+		rep.JVM.SkippedBecause = "-jvm-runs=0"
+	case home == "":
+		rep.JVM.SkippedBecause = "no Spark 3.5 in the cache; run hack/spark.sh to install it"
+	default:
+		logf("spark-submit: %d runs from %s", o.jvmRuns, home)
+		tokenKubeconfig := filepath.Join(dir, "kubeconfig-token")
+		if err := writeTokenKubeconfig(ctx, env, cs, tokenKubeconfig); err != nil {
+			return rep, err
+		}
+		j, err := runSparkSubmit(ctx, home, env.Config.Host, "jvm", tokenKubeconfig, dir, o.jvmRuns)
+		if err != nil {
+			return rep, err
+		}
+		rep.JVM = &j
+	}
+	tr.mu.Lock()
+	for _, e := range tr.errors {
+		rep.SimErrors = append(rep.SimErrors, e.Error())
+	}
+	tr.mu.Unlock()
+	rep.checkTargets()
+	return rep, nil
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s bench: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}

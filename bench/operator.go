@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	stokemetrics "github.com/stokehq/stoke/internal/metrics"
+)
+
+// operatorProcess is `stoke operator` running as a separate process with a configuration file, as in
+// production.
+type operatorProcess struct {
+	cmd         *exec.Cmd
+	metricsURL  string
+	clockTicks  float64
+	configYAML  string
+	startedWall time.Time
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
+	mport, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	hport, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\n", mport, hport)
+	if workers > 0 {
+		cfg += fmt.Sprintf("workers: %d\n", workers)
+	}
+	cfgPath := filepath.Join(dir, "operator.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, stokeBin, "operator", "--config", cfgPath, "--kubeconfig", kubeconfig)
+	logf, err := os.Create(filepath.Join(dir, "operator.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s operator: %w", stokeBin, err)
+	}
+	op := &operatorProcess{cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", mport), clockTicks: 100,
+		configYAML: cfg, startedWall: time.Now()}
+	healthz := fmt.Sprintf("http://127.0.0.1:%d/readyz", hport)
+	err = waitUntil(60*time.Second, "the operator to be ready", func() bool {
+		resp, err := http.Get(healthz)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return op, err
+}
+
+func (o *operatorProcess) stop() {
+	if o.cmd.Process != nil {
+		_ = o.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = o.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = o.cmd.Process.Kill()
+		}
+	}
+}
+
+// procSample is the operator's CPU time and memory from /proc/<pid>.
+type procSample struct {
+	CPUSeconds float64 `json:"cpuSeconds"`
+	RSSBytes   int64   `json:"rssBytes"`
+	PeakRSS    int64   `json:"peakRSSBytes"`
+}
+
+func (o *operatorProcess) proc() (procSample, error) {
+	return readProc(o.cmd.Process.Pid, o.clockTicks)
+}
+
+func readProc(pid int, ticks float64) (procSample, error) {
+	var s procSample
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return s, err
+	}
+	// Fields after the parenthesised command: state is field 3; utime and stime are fields 14 and 15.
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
+	f := strings.Fields(rest)
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	s.CPUSeconds = (utime + stime) / ticks
+	fh, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return s, err
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		line := sc.Text()
+		kb := func() int64 {
+			v, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return v * 1024
+		}
+		switch {
+		case strings.HasPrefix(line, "VmRSS:"):
+			s.RSSBytes = kb()
+		case strings.HasPrefix(line, "VmHWM:"):
+			s.PeakRSS = kb()
+		}
+	}
+	return s, nil
+}
+
+// operatorMetrics are the figures the bench reads from the operator's /metrics.
+type operatorMetrics struct {
+	Goroutines float64            `json:"goroutines"`
+	Reconciles float64            `json:"reconciles"`
+	Requests   map[string]float64 `json:"requests"` // "verb resource" -> count
+}
+
+func (o *operatorProcess) metrics() (operatorMetrics, error) {
+	m := operatorMetrics{Requests: map[string]float64{}}
+	// No keep-alive: an idle connection would be a goroutine in the operator that the bench put there.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	resp, err := c.Get(o.metricsURL)
+	if err != nil {
+		return m, err
+	}
+	defer resp.Body.Close()
+	var parser expfmt.TextParser
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return m, fmt.Errorf("parsing operator metrics: %w", err)
+	}
+	label := func(mt *dto.Metric, name string) string {
+		for _, l := range mt.GetLabel() {
+			if l.GetName() == name {
+				return l.GetValue()
+			}
+		}
+		return ""
+	}
+	if f := families["go_goroutines"]; f != nil && len(f.Metric) > 0 {
+		m.Goroutines = f.Metric[0].GetGauge().GetValue()
+	}
+	if f := families["controller_runtime_reconcile_total"]; f != nil {
+		for _, mt := range f.Metric {
+			if label(mt, "controller") == "sparkapplication" {
+				m.Reconciles += mt.GetCounter().GetValue()
+			}
+		}
+	}
+	if f := families["stoke_operator_api_requests_total"]; f != nil {
+		for _, mt := range f.Metric {
+			m.Requests[label(mt, "verb")+" "+label(mt, "resource")] += mt.GetCounter().GetValue()
+		}
+	}
+	return m, nil
+}
+
+// requestDelta is after minus before, per "verb resource".
+func requestDelta(before, after operatorMetrics) map[string]float64 {
+	d := map[string]float64{}
+	for k, v := range after.Requests {
+		if x := v - before.Requests[k]; x > 0 {
+			d[k] = x
+		}
+	}
+	return d
+}
+
+// objectWrites sums the writes to the application's own objects (pods, ConfigMaps, Services,
+// SparkApplications and their subresources): what the happy-path target counts. Events and leases are
+// reported separately.
+func objectWrites(d map[string]float64) (objects, events float64) {
+	for k, v := range d {
+		verb, resource, _ := strings.Cut(k, " ")
+		if !stokemetrics.IsWrite(verb) {
+			continue
+		}
+		base, _, _ := strings.Cut(resource, "/")
+		switch base {
+		case "events":
+			events += v
+		case "pods", "configmaps", "services", "sparkapplications":
+			objects += v
+		}
+	}
+	return objects, events
+}

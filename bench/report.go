@@ -1,0 +1,257 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// latency is a distribution summary in milliseconds.
+type latency struct {
+	N   int     `json:"n"`
+	P50 float64 `json:"p50Ms"`
+	P95 float64 `json:"p95Ms"`
+	P99 float64 `json:"p99Ms"`
+	Max float64 `json:"maxMs"`
+}
+
+// percentile is the nearest-rank percentile of sorted values.
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(p/100*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(rank, 0), len(sorted)-1)]
+}
+
+func summarize(ds []time.Duration) latency {
+	v := make([]float64, 0, len(ds))
+	for _, d := range ds {
+		v = append(v, float64(d.Microseconds())/1000)
+	}
+	sort.Float64s(v)
+	l := latency{N: len(v), P50: percentile(v, 50), P95: percentile(v, 95), P99: percentile(v, 99)}
+	if len(v) > 0 {
+		l.Max = v[len(v)-1]
+	}
+	return l
+}
+
+// phaseResult is one workload run by one client.
+type phaseResult struct {
+	Name            string             `json:"name"`
+	Client          string             `json:"client"` // "stoke" or "plain"
+	Apps            int                `json:"apps"`
+	DriverPods      int                `json:"driverPods"`
+	Succeeded       int                `json:"succeeded"`
+	PerMinute       float64            `json:"driverPodsPerMinute"`
+	ToDriverPod     latency            `json:"creationToDriverPod"`
+	ToRunning       *latency           `json:"creationToRunning,omitempty"`
+	CPUSeconds      float64            `json:"operatorCPUSeconds,omitempty"`
+	CPUPerApp       float64            `json:"operatorCPUSecondsPerApp,omitempty"`
+	RequestsPerApp  map[string]float64 `json:"apiRequestsPerApp,omitempty"`
+	WritesPerApp    float64            `json:"objectWritesPerApp,omitempty"`
+	EventsPerApp    float64            `json:"eventWritesPerApp,omitempty"`
+	ReconcilesPerAp float64            `json:"reconcilesPerApp,omitempty"`
+	RSSBefore       int64              `json:"operatorRSSBeforeBytes,omitempty"`
+	RSSAfter        int64              `json:"operatorRSSAfterBytes,omitempty"`
+}
+
+// measure computes throughput and latencies from the tracked times of the phase's applications.
+func measure(name, clientName string, times []appTimes) phaseResult {
+	r := phaseResult{Name: name, Client: clientName, Apps: len(times)}
+	var first, last time.Time
+	var toPod, toRun []time.Duration
+	for _, a := range times {
+		if a.created.IsZero() {
+			continue
+		}
+		if first.IsZero() || a.created.Before(first) {
+			first = a.created
+		}
+		if !a.pod.IsZero() {
+			r.DriverPods++
+			toPod = append(toPod, a.pod.Sub(a.created))
+			if a.pod.After(last) {
+				last = a.pod
+			}
+		}
+		if !a.running.IsZero() {
+			toRun = append(toRun, a.running.Sub(a.created))
+		}
+		if a.succeeded {
+			r.Succeeded++
+		}
+	}
+	if span := last.Sub(first); span > 0 {
+		r.PerMinute = float64(r.DriverPods) / span.Minutes()
+	}
+	r.ToDriverPod = summarize(toPod)
+	if len(toRun) > 0 {
+		l := summarize(toRun)
+		r.ToRunning = &l
+	}
+	return r
+}
+
+// target is one checked goal.
+type target struct {
+	Name     string `json:"name"`
+	Measured string `json:"measured"`
+	Goal     string `json:"goal"`
+	// Status is PASS, FAIL or SKIP (not measurable in this run, with the reason in Measured).
+	Status string `json:"status"`
+}
+
+func check(name, goal, measured string, ok bool) target {
+	s := "PASS"
+	if !ok {
+		s = "FAIL"
+	}
+	return target{Name: name, Goal: goal, Measured: measured, Status: s}
+}
+
+// report is everything one run measured.
+type report struct {
+	Started     time.Time      `json:"started"`
+	Machine     string         `json:"machine"`
+	Settings    map[string]any `json:"settings"`
+	Phases      []phaseResult  `json:"phases"`
+	JVM         *jvmResult     `json:"sparkSubmit,omitempty"`
+	PeakRSS     int64          `json:"operatorPeakRSSBytes"`
+	RSSPerApp   float64        `json:"operatorRSSBytesPerRetainedApp"`
+	Retained    int            `json:"retainedFinishedApps"`
+	GoroutinesB float64        `json:"goroutinesBefore"`
+	GoroutinesA float64        `json:"goroutinesAfter"`
+	SimErrors   []string       `json:"simulatorErrors,omitempty"`
+	Targets     []target       `json:"targets"`
+}
+
+func (r *report) phase(name, client string) *phaseResult {
+	for i := range r.Phases {
+		if r.Phases[i].Name == name && r.Phases[i].Client == client {
+			return &r.Phases[i]
+		}
+	}
+	return nil
+}
+
+// checkTargets evaluates the issue's targets from the measured figures.
+func (r *report) checkTargets() {
+	var t []target
+	sb, pb := r.phase("burst", "stoke"), r.phase("burst", "plain")
+	if sb != nil && pb != nil && pb.PerMinute > 0 {
+		frac := sb.PerMinute / pb.PerMinute
+		t = append(t, check("burst throughput vs plain-client ceiling", "≥ 80%",
+			fmt.Sprintf("%.0f%% (%.0f vs %.0f driver pods/min)", 100*frac, sb.PerMinute, pb.PerMinute), frac >= 0.8))
+	}
+	ss, ps := r.phase("steady", "stoke"), r.phase("steady", "plain")
+	if ss != nil && ps != nil && ps.ToDriverPod.P99 > 0 {
+		ratio := ss.ToDriverPod.P99 / ps.ToDriverPod.P99
+		t = append(t, check(fmt.Sprintf("p99 creation→driver pod at %v apps/min vs plain client", r.Settings["ratePerMinute"]), "≤ 1.5×",
+			fmt.Sprintf("%.2f× (%.1f ms vs %.1f ms)", ratio, ss.ToDriverPod.P99, ps.ToDriverPod.P99), ratio <= 1.5))
+	}
+	if sb != nil {
+		t = append(t, check("API writes per successful single-attempt app (pods, ConfigMaps, Services, SparkApplications)", "≤ 6",
+			fmt.Sprintf("%.2f (+%.2f event writes)", sb.WritesPerApp, sb.EventsPerApp), sb.WritesPerApp <= 6 && sb.Succeeded == sb.Apps))
+	}
+	if sb != nil && r.JVM != nil && r.JVM.SkippedBecause == "" && r.JVM.CPUSeconds > 0 {
+		ratio := sb.CPUPerApp / r.JVM.CPUSeconds
+		t = append(t, check("operator CPU per app vs spark-submit's", "≤ 1/100",
+			fmt.Sprintf("1/%.0f (%.2f ms vs %.2f s)", 1/ratio, 1000*sb.CPUPerApp, r.JVM.CPUSeconds), ratio <= 0.01))
+	} else {
+		reason := "spark-submit not measured"
+		if r.JVM != nil && r.JVM.SkippedBecause != "" {
+			reason = r.JVM.SkippedBecause
+		}
+		t = append(t, target{Name: "operator CPU per app vs spark-submit's", Goal: "≤ 1/100", Measured: reason, Status: "SKIP"})
+	}
+	if r.Retained > 0 {
+		t = append(t, check("operator RSS growth per retained finished app", "< 20 KB",
+			fmt.Sprintf("%.1f KB (%d apps)", r.RSSPerApp/1024, r.Retained), r.RSSPerApp < 20*1024))
+	}
+	t = append(t, check("operator goroutines after the run vs before", "no growth",
+		fmt.Sprintf("%.0f → %.0f", r.GoroutinesB, r.GoroutinesA), r.GoroutinesA <= r.GoroutinesB))
+	r.Targets = t
+}
+
+func (r *report) failed() bool {
+	for _, t := range r.Targets {
+		if t.Status == "FAIL" {
+			return true
+		}
+	}
+	return false
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+
+// markdown renders the results as tables.
+func (r *report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Run %s on %s.\n\n", r.Started.UTC().Format(time.RFC3339), r.Machine)
+	keys := make([]string, 0, len(r.Settings))
+	for k := range r.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b.WriteString("Settings:")
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, r.Settings[k])
+	}
+	b.WriteString("\n\n")
+	b.WriteString("| Workload | Client | Apps | Driver pods/min | Creation→driver pod p50 / p95 / p99 (ms) | Creation→Running p50 / p95 / p99 (ms) | Succeeded |\n")
+	b.WriteString("|---|---|---:|---:|---|---|---:|\n")
+	for _, p := range r.Phases {
+		run := "–"
+		if p.ToRunning != nil {
+			run = fmt.Sprintf("%.0f / %.0f / %.0f", p.ToRunning.P50, p.ToRunning.P95, p.ToRunning.P99)
+		}
+		succ := "–"
+		if p.Client == "stoke" {
+			succ = fmt.Sprint(p.Succeeded)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %.1f / %.1f / %.1f | %s | %s |\n", p.Name, p.Client, p.Apps, p.PerMinute,
+			p.ToDriverPod.P50, p.ToDriverPod.P95, p.ToDriverPod.P99, run, succ)
+	}
+	b.WriteString("\nOperator, per application (Stoke phases):\n\n")
+	b.WriteString("| Workload | CPU ms/app | Object writes/app | Event writes/app | Reconciles/app | Requests/app by verb and resource |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---|\n")
+	for _, p := range r.Phases {
+		if p.Client != "stoke" {
+			continue
+		}
+		reqKeys := make([]string, 0, len(p.RequestsPerApp))
+		for k := range p.RequestsPerApp {
+			reqKeys = append(reqKeys, k)
+		}
+		sort.Strings(reqKeys)
+		var reqs []string
+		for _, k := range reqKeys {
+			if v := p.RequestsPerApp[k]; v >= 0.005 {
+				reqs = append(reqs, fmt.Sprintf("%s %.2f", k, v))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %s |\n", p.Name, 1000*p.CPUPerApp, p.WritesPerApp, p.EventsPerApp,
+			p.ReconcilesPerAp, strings.Join(reqs, ", "))
+	}
+	fmt.Fprintf(&b, "\nOperator peak RSS %s; RSS growth per retained finished app %.1f KB over %d apps; goroutines %.0f before, %.0f after.\n",
+		mb(r.PeakRSS), r.RSSPerApp/1024, r.Retained, r.GoroutinesB, r.GoroutinesA)
+	if j := r.JVM; j != nil {
+		if j.SkippedBecause != "" {
+			fmt.Fprintf(&b, "\nspark-submit: not measured (%s).\n", j.SkippedBecause)
+		} else {
+			fmt.Fprintf(&b, "\nspark-submit (cluster mode, waitAppCompletion=false, %d runs, %s): %.2f s wall, %.2f CPU s, peak RSS %s per application.\n",
+				j.Runs, j.SparkHome, j.WallSeconds, j.CPUSeconds, mb(j.PeakRSSBytes))
+		}
+	}
+	b.WriteString("\n| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
+	for _, t := range r.Targets {
+		fmt.Fprintf(&b, "| %s | %s | %s | **%s** |\n", t.Name, t.Goal, t.Measured, t.Status)
+	}
+	if len(r.SimErrors) > 0 {
+		fmt.Fprintf(&b, "\nSimulator errors (first %d): %s\n", len(r.SimErrors), strings.Join(r.SimErrors, "; "))
+	}
+	return b.String()
+}
