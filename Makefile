@@ -77,6 +77,7 @@ demo:
 ## e2e: real Spark jobs (3.5 and 4.x) through the operator on the local cluster
 e2e: build
 	hack/cluster.sh up >/dev/null
+	hack/cluster.sh stop-operator
 	hack/spark-image.sh import
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \
 	  $(GO) test -tags e2e -count=1 -timeout 60m -v ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0

@@ -8,6 +8,7 @@
 #   hack/cluster.sh down        stop everything, remove pods, network state and cgroups, restore host settings
 #   hack/cluster.sh status      what runs
 #   hack/cluster.sh kubeconfig  print the admin kubeconfig path
+#   hack/cluster.sh stop-operator   stop the `stoke operator` that `make demo` leaves running
 #
 # Cached and reused: binaries in ~/.cache/stoke/kube, certificates and images under $STATE. `down` wipes the
 # cluster's own state (etcd, pods) so every `up` starts from an empty API.
@@ -38,7 +39,7 @@ KUBECONFIG_ADMIN=$STATE/admin.kubeconfig
 # Host settings the kubelet, kube-proxy and the bridge plugin change; saved on `up`, restored on `down`.
 SYSCTLS=(net.ipv4.ip_forward vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.conf.all.route_localnet
   net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait)
-COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns)
+COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns operator)
 
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -426,6 +427,7 @@ unmount_under() { # dir
 
 down() {
   local started=$SECONDS c
+  stop operator
   stop kubelet
   if pid_alive containerd; then
     for c in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true; done
@@ -459,5 +461,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   kubeconfig) echo "$KUBECONFIG_ADMIN" ;;
-  *) echo "usage: $0 up|down|status|kubeconfig" >&2; exit 2 ;;
+  stop-operator) stop operator ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|stop-operator" >&2; exit 2 ;;
 esac
