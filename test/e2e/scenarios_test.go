@@ -23,6 +23,7 @@ const (
 	sparkPi     = "dev.stoke.examples.SparkPi"
 	failingJob  = "dev.stoke.examples.FailingJob"
 	loadJob     = "dev.stoke.examples.LoadJob"
+	shuffleJob  = "dev.stoke.examples.ShuffleJob"
 	jobTimeout  = 6 * time.Minute
 )
 
@@ -108,6 +109,20 @@ func TestPySparkSucceeds(t *testing.T) {
 		}
 		if log := podLog(ns, got.Status.CurrentAttempt.DriverPodName, 0); !strings.Contains(log, "Pi is roughly 3.1") {
 			t.Errorf("driver log has no pi estimate:\n%s", tail(log, 20))
+		}
+	})
+}
+
+func TestShuffleAcrossExecutors(t *testing.T) {
+	eachVersion(t, func(t *testing.T, version string) {
+		ns := Namespace(t)
+		create(t, App(ns, "shuffle", version, shuffleJob, "1000000", "8"))
+		got := waitPhase(t, ns, "shuffle", jobTimeout, stokev1.PhaseSucceeded, stokev1.PhaseFailed)
+		if got.Status.Phase != stokev1.PhaseSucceeded {
+			t.Fatalf("phase %s", got.Status.Phase)
+		}
+		if log := podLog(ns, got.Status.CurrentAttempt.DriverPodName, 0); !strings.Contains(log, "ShuffleJob regrouped 1000000 rows into 1000 keys") {
+			t.Errorf("driver log lacks the shuffle result:\n%s", tail(log, 20))
 		}
 	})
 }
