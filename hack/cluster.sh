@@ -86,7 +86,9 @@ ensure_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2
+  # Package lists may be missing or stale on a fresh machine: refresh them once if the install fails.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2 ||
+    { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2; }
 }
 
 ensure_binaries() {

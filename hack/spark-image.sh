@@ -31,7 +31,9 @@ need_packages() {
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} from Debian"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2
+  # Package lists may be missing or stale on a fresh machine: refresh them once if the install fails.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2 ||
+    { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade "${missing[@]}" >&2; }
 }
 
 # Writes a layer tarball of a directory tree with numeric owners, sorted entries and fixed times, so the same
