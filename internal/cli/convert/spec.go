@@ -94,7 +94,8 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 	deps.into("files", &spec.Deps.Files)
 	deps.into("pyFiles", &spec.Deps.PyFiles)
 	deps.into("archives", &spec.Deps.Archives)
-	for key, prop := range map[string]string{"packages": "spark.jars.packages", "excludePackages": "spark.jars.excludes", "repositories": "spark.jars.repositories"} {
+	for _, kp := range [][2]string{{"packages", "spark.jars.packages"}, {"excludePackages", "spark.jars.excludes"}, {"repositories", "spark.jars.repositories"}} {
+		key, prop := kp[0], kp[1]
 		var list []string
 		if deps.into(key, &list) && len(list) > 0 {
 			conf[prop] = joinComma(list)

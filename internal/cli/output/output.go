@@ -222,7 +222,7 @@ func OneLine(s string) string {
 }
 
 // Manifest is v as a manifest a person would write: no status, no server-set creationTimestamp, and no
-// empty objects left by Go's zero values.
+// nulls or empty objects left by Go's zero values.
 func Manifest(v any) (map[string]any, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -243,6 +243,8 @@ func Manifest(v any) (map[string]any, error) {
 func prune(m map[string]any) {
 	for k, v := range m {
 		switch t := v.(type) {
+		case nil:
+			delete(m, k)
 		case map[string]any:
 			prune(t)
 			if len(t) == 0 {
