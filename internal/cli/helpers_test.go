@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,9 @@ func stoke(t *testing.T, clk clock.Clock, args ...string) result {
 func stokeCtx(ctx context.Context, t *testing.T, clk clock.Clock, args ...string) result {
 	t.Helper()
 	f := kube.NewFlags()
-	f.SetRESTConfig(env.Config)
+	if !slices.Contains(args, "--kubeconfig") {
+		f.SetRESTConfig(env.Config)
+	}
 	if clk != nil {
 		f.Clock = clk
 	}
@@ -150,7 +153,11 @@ func driverOf(t *testing.T, ns, name string, attempt int32) *corev1.Pod {
 	t.Helper()
 	pod := &corev1.Pod{}
 	eventually(t, 30*time.Second, fmt.Sprintf("attempt %d of %s", attempt, name), func() bool {
-		cur := getApp(t, ns, name).Status.CurrentAttempt
+		app := &stokev1.SparkApplication{}
+		if env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, app) != nil {
+			return false
+		}
+		cur := app.Status.CurrentAttempt
 		if cur == nil || cur.Number != attempt || cur.DriverPodName == "" {
 			return false
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 )
@@ -210,6 +211,7 @@ func convertDriver(f *fields, spec *stokev1.SparkApplicationSpec, conf map[strin
 	f.into("serviceLabels", &d.ServiceLabels)
 	f.into("priorityClassName", &d.PriorityClassName)
 	convertContainerExtras(f, &d.SparkPodSpec, "spark-kubernetes-driver")
+	completeTemplate(f, &d.SparkPodSpec, "spark-kubernetes-driver")
 	f.dropRest(map[string]string{
 		"kubernetesMaster": "Stoke sets the driver's API server address (spark.kubernetes.driver.master) itself",
 	})
@@ -224,6 +226,7 @@ func convertExecutor(f *fields, spec *stokev1.SparkApplicationSpec, conf map[str
 	f.into("deleteOnTermination", &e.DeleteOnTermination)
 	f.into("priorityClassName", &e.PriorityClassName)
 	convertContainerExtras(f, &e.SparkPodSpec, "spark-kubernetes-executor")
+	completeTemplate(f, &e.SparkPodSpec, "spark-kubernetes-executor")
 	f.dropRest(nil)
 }
 
@@ -401,5 +404,35 @@ func addConfigMapVolume(spec *stokev1.SparkApplicationSpec, volume, configMap, m
 		for _, role := range []*stokev1.SparkPodSpec{&spec.Driver.SparkPodSpec, &spec.Executor.SparkPodSpec} {
 			role.VolumeMounts = append(role.VolumeMounts, corev1.VolumeMount{Name: volume, MountPath: mountAll})
 		}
+	}
+}
+
+// completeTemplate makes a pod template valid for Stoke: its labels and annotations move to the role's
+// labels and annotations (the role's own win), and a template without containers gets the Spark container,
+// which Stoke's schema requires and kubeflow's schemaless template did not.
+func completeTemplate(f *fields, p *stokev1.SparkPodSpec, container string) {
+	t := p.Template
+	if t == nil {
+		return
+	}
+	if len(t.Labels) > 0 || len(t.Annotations) > 0 {
+		for _, kv := range []struct {
+			from map[string]string
+			to   *map[string]string
+		}{{t.Labels, &p.Labels}, {t.Annotations, &p.Annotations}} {
+			for k, v := range kv.from {
+				if *kv.to == nil {
+					*kv.to = map[string]string{}
+				}
+				if _, set := (*kv.to)[k]; !set {
+					(*kv.to)[k] = v
+				}
+			}
+		}
+		f.r.note(f.at("template.metadata"), "labels and annotations moved to the role's labels and annotations")
+	}
+	t.ObjectMeta = metav1.ObjectMeta{}
+	if len(t.Spec.Containers) == 0 {
+		t.Spec.Containers = []corev1.Container{{Name: container}}
 	}
 }

@@ -15,11 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
@@ -163,6 +165,11 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 			what = fmt.Sprintf("application %q", app.Name)
 		}
 		if err := c.Create(ctx, app, opts...); err != nil {
+			if apierrors.IsNotFound(err) {
+				if nsErr := apps.NamespaceExists(ctx, c, app.Namespace); nsErr != nil {
+					return nsErr
+				}
+			}
 			return cmderr.API(err, what)
 		}
 		app.Kind, app.APIVersion = "SparkApplication", stokev1.GroupVersion.String()
