@@ -340,3 +340,23 @@ func mustRead(t *testing.T, file string) []byte {
 	}
 	return data
 }
+
+// TestCompletionAndUsage: shell completion offers the namespace's application names; cobra's own
+// complaints are usage errors.
+func TestCompletionAndUsage(t *testing.T) {
+	ns := env.Namespace(t)
+	seed(t, sparkPi(ns, "alpha"), stokev1.SparkApplicationStatus{})
+	seed(t, sparkPi(ns, "beta"), stokev1.SparkApplicationStatus{})
+	for _, args := range [][]string{{"__complete", "logs", "-n", ns, ""}, {"__complete", "describe", "app", "-n", ns, ""}} {
+		out := stoke(t, nil, args...).must(t)
+		if !strings.Contains(out, "alpha\nbeta\n") {
+			t.Errorf("%v: completion %q", args, out)
+		}
+	}
+	if out := stoke(t, nil, "completion", "bash").must(t); !strings.Contains(out, "__start_stoke") {
+		t.Errorf("bash completion script missing")
+	}
+	stoke(t, nil, "frobnicate").wantErr(t, true, "unknown command")
+	stoke(t, nil, "get", "apps", "--bogus").wantErr(t, true, "--bogus")
+	stoke(t, nil, "logs").wantErr(t, true, "exactly one application name")
+}
