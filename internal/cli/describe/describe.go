@@ -83,7 +83,7 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	var b strings.Builder
 	field := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "%-14s%s\n", k+":", v)
+			fmt.Fprintf(&b, "%-15s%s\n", k+":", v)
 		}
 	}
 	spec, st := &app.Spec, &app.Status
