@@ -114,6 +114,13 @@ type SparkApplicationSpec struct {
 	// starts a new attempt.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// RunToken is a free-form value with no meaning of its own. It is part of the spec, so changing it
+	// changes the spec like any other field: a finished application runs again as a new attempt, and a
+	// running one is replaced by a new attempt. `stoke rerun` sets it to a fresh value.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RunToken string `json:"runToken,omitempty"`
 }
 
 // Dependencies are URIs the driver fetches and distributes, as with spark-submit's --jars, --files,

@@ -12,13 +12,20 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
 	"github.com/stokehq/stoke/internal/cli"
 	"github.com/stokehq/stoke/internal/testenv"
 )
 
 var env *testenv.Env
 
-func TestMain(m *testing.M) { os.Exit(testenv.Run(m, &env)) }
+func TestMain(m *testing.M) {
+	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+	os.Exit(testenv.Run(m, &env))
+}
 
 func freePort(t *testing.T) int {
 	t.Helper()

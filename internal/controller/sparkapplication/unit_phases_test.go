@@ -424,7 +424,7 @@ func TestUnitSpecHash(t *testing.T) {
 		{"driver memory", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptrTo("2g") }},
 		{"dynamic allocation", func(s *stokev1.SparkApplicationSpec) {
 			s.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true}
-		}},
+		}}, {"run token", func(s *stokev1.SparkApplicationSpec) { s.RunToken = "rerun-1" }},
 	}
 	seen := map[string]string{base: "base"}
 	for _, tc := range counted {

@@ -1,0 +1,142 @@
+// Package apps is what Stoke's commands know about SparkApplications beyond the API types: finding one by
+// name with a clear error, its attempts, how long it ran, and completing names on the command line.
+package apps
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+)
+
+// Kind and APIVersion are set on objects printed as JSON or YAML (typed clients leave them empty).
+const (
+	Kind       = "SparkApplication"
+	APIVersion = "stoke.dev/v1alpha1"
+)
+
+// Get reads one application; a missing application or namespace gives a one-line error naming it.
+func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkApplication, error) {
+	app := &stokev1.SparkApplication{}
+	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app)
+	if apierrors.IsNotFound(err) {
+		if nsErr := NamespaceExists(ctx, c, ns); nsErr != nil {
+			return nil, nsErr
+		}
+		return nil, fmt.Errorf("application %q not found in namespace %q (stoke get apps -n %s lists them)", name, ns, ns)
+	}
+	if err != nil {
+		return nil, cmderr.API(err, fmt.Sprintf("application %q", name))
+	}
+	app.Kind, app.APIVersion = Kind, APIVersion
+	return app, nil
+}
+
+// NamespaceExists returns a one-line error when the namespace does not exist. A user who may not read
+// namespaces gets no error: the caller's own request says what went wrong.
+func NamespaceExists(ctx context.Context, c client.Client, ns string) error {
+	err := c.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{})
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("namespace %q not found", ns)
+	}
+	return nil
+}
+
+// Finished reports an application that succeeded or failed for good.
+func Finished(app *stokev1.SparkApplication) bool {
+	return app.Status.Phase == stokev1.PhaseSucceeded || app.Status.Phase == stokev1.PhaseFailed
+}
+
+// Attempts are the recorded attempts, oldest first, the current one last.
+func Attempts(app *stokev1.SparkApplication) []stokev1.Attempt {
+	out := append([]stokev1.Attempt(nil), app.Status.PastAttempts...)
+	if cur := app.Status.CurrentAttempt; cur != nil {
+		out = append(out, *cur)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out
+}
+
+// RunTime is how long the application has been running: from the first recorded attempt's submission to
+// its termination, the end of its last attempt when nothing runs, or now. Zero before the first attempt.
+func RunTime(app *stokev1.SparkApplication, now time.Time) time.Duration {
+	attempts := Attempts(app)
+	if len(attempts) == 0 || attempts[0].SubmissionTime == nil {
+		return 0
+	}
+	start := attempts[0].SubmissionTime.Time
+	end := now
+	last := attempts[len(attempts)-1]
+	switch {
+	case app.Status.TerminationTime != nil:
+		end = app.Status.TerminationTime.Time
+	case last.EndTime != nil && (app.Status.Phase == stokev1.PhaseSuspended || Finished(app)):
+		end = last.EndTime.Time
+	}
+	return max(end.Sub(start), 0)
+}
+
+// Executors is "running/requested".
+func Executors(app *stokev1.SparkApplication) string {
+	e := app.Status.Executors
+	return fmt.Sprintf("%d/%d", e.Running, e.Requested)
+}
+
+// Phase is the status phase, or Pending before the operator has written one.
+func Phase(app *stokev1.SparkApplication) string {
+	if app.Status.Phase == "" {
+		return string(stokev1.PhasePending)
+	}
+	return string(app.Status.Phase)
+}
+
+// AttemptNumber is the current attempt's number, 0 when none started.
+func AttemptNumber(app *stokev1.SparkApplication) int32 {
+	if cur := app.Status.CurrentAttempt; cur != nil {
+		return cur.Number
+	}
+	return 0
+}
+
+// CompleteNames completes application names in the command's namespace, for shell completion.
+func CompleteNames(f *kube.Flags) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 && cmd.Name() != "delete" {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		c, err := f.Client()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ns, err := f.NamespaceOrDefault()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		list := &stokev1.SparkApplicationList{}
+		if err := c.List(cmd.Context(), list, client.InNamespace(ns)); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names := make([]string, 0, len(list.Items))
+		for _, a := range list.Items {
+			names = append(names, a.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// OneName is an Args check for commands that take exactly one application name.
+func OneName(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return cmderr.Usagef("%s needs exactly one application name (got %d): stoke %s NAME", cmd.Name(), len(args), cmd.Name())
+	}
+	return nil
+}

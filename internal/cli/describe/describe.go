@@ -1,0 +1,265 @@
+// Package describe implements `stoke describe app NAME`: the spec in brief, conditions, attempts with their
+// outcomes and exit codes, executors, the UI address and recent Events.
+package describe
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/events"
+	"github.com/stokehq/stoke/internal/cli/kube"
+	"github.com/stokehq/stoke/internal/cli/output"
+)
+
+// RecentEvents is how many events describe shows.
+const RecentEvents = 10
+
+// Options are the flags and arguments of `stoke describe`.
+type Options struct {
+	Flags *kube.Flags
+	Name  string
+}
+
+// NewCommand builds `stoke describe`.
+func NewCommand(f *kube.Flags) *cobra.Command {
+	o := &Options{Flags: f}
+	cmd := &cobra.Command{
+		Use:   "describe app NAME",
+		Short: "Show an application in detail: spec, conditions, attempts, executors, events",
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return []string{"app"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return apps.CompleteNames(f)(cmd, args[1:], s)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 2 && slices.Contains([]string{"app", "apps", "sparkapp", "sparkapplication"}, strings.ToLower(args[0])):
+				o.Name = args[1]
+			case len(args) == 1:
+				o.Name = args[0]
+			default:
+				return cmderr.Usagef("usage: stoke describe app NAME")
+			}
+			return o.Run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	return cmd
+}
+
+// Run prints the description.
+func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.Flags.NamespaceOrDefault()
+	if err != nil {
+		return err
+	}
+	app, err := apps.Get(ctx, c, ns, o.Name)
+	if err != nil {
+		return err
+	}
+	evs, err := apps.Events(ctx, c, app, false)
+	if err != nil {
+		return err
+	}
+	return Write(out, app, evs, o.Flags.Clock.Now(), output.NewPalette(o.Flags.Terminal(out)))
+}
+
+// Write renders the description of app with its events at time now.
+func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now time.Time, p output.Palette) error {
+	var b strings.Builder
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%-15s%s\n", k+":", v)
+		}
+	}
+	spec, st := &app.Spec, &app.Status
+	field("Name", app.Name)
+	field("Namespace", app.Namespace)
+	phase := p.Phase(apps.Phase(app))
+	if n := apps.AttemptNumber(app); n > 0 {
+		phase += fmt.Sprintf(" (attempt %d)", n)
+	}
+	field("Phase", phase)
+	if d := apps.RunTime(app, now); d > 0 {
+		field("Duration", output.Duration(d))
+	}
+	field("Created", fmt.Sprintf("%s (%s ago)", app.CreationTimestamp.UTC().Format(time.RFC3339), output.Age(app.CreationTimestamp, now)))
+	field("Type", fmt.Sprintf("%s, Spark %s", spec.Type, spec.SparkVersion))
+	field("Image", spec.Image)
+	if spec.MainClass != nil {
+		field("Main class", *spec.MainClass)
+	}
+	if spec.MainApplicationFile != nil {
+		field("Main file", *spec.MainApplicationFile)
+	}
+	if len(spec.Arguments) > 0 {
+		field("Arguments", output.OneLine(strings.Join(spec.Arguments, " ")))
+	}
+	field("Driver", resources(&spec.Driver.SparkPodSpec))
+	exec := resources(&spec.Executor.SparkPodSpec)
+	switch {
+	case spec.DynamicAllocation != nil && spec.DynamicAllocation.Enabled:
+		exec = "dynamic " + bounds(spec.DynamicAllocation) + ", each " + exec
+	case spec.Executor.Instances != nil:
+		exec = fmt.Sprintf("%d × %s", *spec.Executor.Instances, exec)
+	}
+	field("Executors", exec)
+	e := st.Executors
+	field("Executor pods", fmt.Sprintf("%d running, %d pending, %d succeeded, %d failed (%d requested)",
+		e.Running, e.Pending, e.Succeeded, e.Failed, e.Requested))
+	field("Restart", restart(app))
+	if spec.Suspend {
+		field("Suspend", "true")
+	}
+	if spec.TimeToLiveSeconds != nil {
+		field("TTL", output.Duration(time.Duration(*spec.TimeToLiveSeconds)*time.Second))
+	}
+	if cur := st.CurrentAttempt; cur != nil {
+		field("Spark app id", cur.SparkApplicationID)
+		field("Driver pod", cur.DriverPodName)
+	}
+	if st.UIAddress != "" {
+		field("Spark UI", fmt.Sprintf("%s (stoke ui %s)", st.UIAddress, app.Name))
+	}
+	if st.NextAttemptTime != nil {
+		field("Next attempt", "in "+output.Duration(st.NextAttemptTime.Sub(now)))
+	}
+
+	b.WriteString("\nConditions:\n")
+	if len(st.Conditions) == 0 {
+		b.WriteString("  none yet\n")
+	} else {
+		t := &output.Table{Header: []string{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}, Indent: "  ",
+			MaxWidth: output.TableWidth, Shrink: []int{4}}
+		for _, c := range st.Conditions {
+			t.Rows = append(t.Rows, []string{c.Type, string(c.Status), c.Reason, output.Age(c.LastTransitionTime, now), output.OneLine(c.Message)})
+		}
+		_ = t.Write(&b)
+	}
+
+	b.WriteString("\nAttempts:\n")
+	attempts := apps.Attempts(app)
+	if len(attempts) == 0 {
+		b.WriteString("  none yet\n")
+	} else {
+		t := &output.Table{Header: []string{"#", "OUTCOME", "REASON", "EXIT", "STARTED", "RAN"}, Indent: "  ",
+			MaxWidth: output.TableWidth, Shrink: []int{2}}
+		if p != (output.Palette{}) {
+			t.Colour = func(col int, s string) string {
+				if col == 1 {
+					return p.Phase(s)
+				}
+				return s
+			}
+		}
+		for _, a := range attempts {
+			outcome := string(a.Outcome)
+			if outcome == "" {
+				outcome = "Running"
+			}
+			exit, started, ran := "-", "-", "-"
+			if a.ExitCode != nil {
+				exit = fmt.Sprint(*a.ExitCode)
+			}
+			if a.SubmissionTime != nil {
+				started = output.Age(*a.SubmissionTime, now) + " ago"
+				end := now
+				if a.EndTime != nil {
+					end = a.EndTime.Time
+				}
+				ran = output.Duration(end.Sub(a.SubmissionTime.Time))
+			}
+			reason := a.Reason
+			if reason == "" {
+				reason = "-"
+			}
+			t.Rows = append(t.Rows, []string{fmt.Sprint(a.Number), outcome, reason, exit, started, ran})
+		}
+		_ = t.Write(&b)
+		for _, a := range attempts {
+			if a.Message != "" && a.Outcome != "" && a.Outcome != stokev1.OutcomeSucceeded {
+				fmt.Fprintf(&b, "  attempt %d: %s\n", a.Number, fitLine(output.OneLine(a.Message), output.TableWidth-14))
+			}
+		}
+	}
+
+	b.WriteString("\nEvents:\n")
+	if len(evs) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		if len(evs) > RecentEvents {
+			evs = evs[len(evs)-RecentEvents:]
+		}
+		_ = events.Table(evs, now, "  ", output.TableWidth).Write(&b)
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+func fitLine(s string, width int) string {
+	r := []rune(s)
+	if len(r) <= width {
+		return s
+	}
+	return string(r[:width-1]) + "…"
+}
+
+func resources(s *stokev1.SparkPodSpec) string {
+	cores := "1 core"
+	if s.Cores != nil && *s.Cores != 1 {
+		cores = fmt.Sprintf("%d cores", *s.Cores)
+	}
+	mem := "1g"
+	if s.Memory != nil {
+		mem = *s.Memory
+	}
+	out := cores + ", " + mem + " memory"
+	if s.GPU != nil {
+		out += fmt.Sprintf(", %d %s", s.GPU.Quantity, s.GPU.Name)
+	}
+	return out
+}
+
+func bounds(d *stokev1.DynamicAllocation) string {
+	v := func(p *int32, def string) string {
+		if p == nil {
+			return def
+		}
+		return fmt.Sprint(*p)
+	}
+	return v(d.MinExecutors, "0") + ".." + v(d.MaxExecutors, "∞")
+}
+
+func restart(app *stokev1.SparkApplication) string {
+	r := app.Spec.RestartPolicy
+	typ := r.Type
+	if typ == "" {
+		typ = stokev1.RestartNever
+	}
+	f := app.Status.Failures
+	if typ == stokev1.RestartNever {
+		return string(typ)
+	}
+	limit := func(p *int32) string {
+		if p == nil {
+			return "3"
+		}
+		return fmt.Sprint(*p)
+	}
+	return fmt.Sprintf("%s (failures: application %d/%s, infrastructure %d/%s)", typ,
+		f.Application, limit(r.OnFailureRetries), f.Infrastructure, limit(r.OnInfrastructureFailureRetries))
+}

@@ -1,0 +1,209 @@
+// Package get implements `stoke get apps`: a table of applications (phase, attempt, run time, executors,
+// age), or the objects as JSON, YAML or names.
+package get
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+	"github.com/stokehq/stoke/internal/cli/output"
+)
+
+// Options are the flags and arguments of `stoke get`.
+type Options struct {
+	Flags         *kube.Flags
+	Resource      string
+	Names         []string
+	AllNamespaces bool
+	Selector      string
+	Output        string
+}
+
+var appResources = []string{"apps", "app", "sparkapps", "sparkapp", "sparkapplications", "sparkapplication"}
+
+// NewCommand builds `stoke get`.
+func NewCommand(f *kube.Flags) *cobra.Command {
+	o := &Options{Flags: f}
+	cmd := &cobra.Command{
+		Use:   "get apps [NAME...]",
+		Short: "List Spark applications",
+		Example: `  stoke get apps
+  stoke get apps -A -l team=data
+  stoke get app pi -o yaml`,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return []string{"apps"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return apps.CompleteNames(f)(cmd, nil, s)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmderr.Usagef("say what to get: stoke get apps")
+			}
+			o.Resource, o.Names = args[0], args[1:]
+			return o.Run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list applications in all namespaces")
+	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector, for example team=data,tier!=dev")
+	output.AddFlag(cmd, &o.Output, output.FormatWide, output.FormatJSON, output.FormatYAML, output.FormatName)
+	return cmd
+}
+
+// Run lists the applications and prints them.
+func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	if !slices.Contains(appResources, strings.ToLower(o.Resource)) {
+		if strings.HasPrefix(strings.ToLower(o.Resource), "schedule") {
+			return cmderr.Usagef("%q: scheduled applications do not exist in Stoke yet; stoke get apps lists applications", o.Resource)
+		}
+		return cmderr.Usagef("unknown resource %q: stoke get apps", o.Resource)
+	}
+	format, err := output.Parse(o.Output, output.FormatWide, output.FormatJSON, output.FormatYAML, output.FormatName)
+	if err != nil {
+		return err
+	}
+	sel, err := labels.Parse(o.Selector)
+	if err != nil {
+		return cmderr.Usagef("-l %q: %v", o.Selector, err)
+	}
+	if o.AllNamespaces && len(o.Names) > 0 {
+		return cmderr.Usagef("names and -A do not go together: pick a namespace with -n")
+	}
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	ns := ""
+	if !o.AllNamespaces {
+		if ns, err = o.Flags.NamespaceOrDefault(); err != nil {
+			return err
+		}
+	}
+	var items []stokev1.SparkApplication
+	if len(o.Names) > 0 {
+		for _, name := range o.Names {
+			app, err := apps.Get(ctx, c, ns, name)
+			if err != nil {
+				return err
+			}
+			items = append(items, *app)
+		}
+	} else {
+		list := &stokev1.SparkApplicationList{}
+		if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+			return cmderr.API(err, "listing applications")
+		}
+		items = list.Items
+		sort.Slice(items, func(i, j int) bool {
+			if items[i].Namespace != items[j].Namespace {
+				return items[i].Namespace < items[j].Namespace
+			}
+			return items[i].Name < items[j].Name
+		})
+		if len(items) == 0 && ns != "" {
+			if err := apps.NamespaceExists(ctx, c, ns); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range items {
+		items[i].Kind, items[i].APIVersion = apps.Kind, apps.APIVersion
+		items[i].ManagedFields = nil
+	}
+
+	switch format {
+	case output.FormatJSON, output.FormatYAML:
+		if len(o.Names) == 1 {
+			return output.Object(out, format, &items[0])
+		}
+		list := &stokev1.SparkApplicationList{Items: items}
+		list.Kind, list.APIVersion = "List", "v1"
+		if items == nil {
+			list.Items = []stokev1.SparkApplication{}
+		}
+		return output.Object(out, format, list)
+	case output.FormatName:
+		for _, a := range items {
+			if _, err := fmt.Fprintf(out, "sparkapplication.stoke.dev/%s\n", a.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(items) == 0 {
+		where := fmt.Sprintf("namespace %q", ns)
+		if o.AllNamespaces {
+			where = "any namespace"
+		}
+		_, err := fmt.Fprintf(out, "No applications in %s.\n", where)
+		return err
+	}
+	t := AppTable(items, o.Flags.Clock.Now(), o.AllNamespaces, format == output.FormatWide)
+	if o.Flags.Terminal(out) {
+		t.Colour = colourPhase(t.Header, output.NewPalette(true))
+	}
+	return t.Write(out)
+}
+
+func colourPhase(header []string, p output.Palette) func(int, string) string {
+	phaseCol := slices.Index(header, "PHASE")
+	return func(col int, s string) string {
+		if col == phaseCol {
+			return p.Phase(s)
+		}
+		return s
+	}
+}
+
+// AppTable lays out applications as `stoke get apps` shows them, at the given time.
+func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wide bool) *output.Table {
+	t := &output.Table{Header: []string{"NAME", "PHASE", "ATTEMPT", "DURATION", "EXECUTORS", "AGE"}}
+	if wide {
+		t.Header = append(t.Header, "DRIVER", "IMAGE")
+	} else {
+		t.MaxWidth = output.TableWidth
+		t.Shrink = []int{0}
+	}
+	if withNamespace {
+		t.Header = append([]string{"NAMESPACE"}, t.Header...)
+		if !wide {
+			t.Shrink = []int{1, 0}
+		}
+	}
+	for i := range items {
+		a := &items[i]
+		attempt, run := "-", "-"
+		if n := apps.AttemptNumber(a); n > 0 {
+			attempt = fmt.Sprint(n)
+		}
+		if d := apps.RunTime(a, now); d > 0 {
+			run = output.Duration(d)
+		}
+		row := []string{a.Name, apps.Phase(a), attempt, run, apps.Executors(a), output.Age(a.CreationTimestamp, now)}
+		if wide {
+			driver := "-"
+			if cur := a.Status.CurrentAttempt; cur != nil && cur.DriverPodName != "" {
+				driver = cur.DriverPodName
+			}
+			row = append(row, driver, a.Spec.Image)
+		}
+		if withNamespace {
+			row = append([]string{a.Namespace}, row...)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}

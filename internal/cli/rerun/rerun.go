@@ -1,0 +1,88 @@
+// Package rerun implements `stoke rerun NAME`: a new attempt of a finished application. It writes a fresh
+// spec.runToken; the operator sees a changed spec on a finished application and starts the next attempt.
+package rerun
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+)
+
+// Options are the flags and arguments of `stoke rerun`.
+type Options struct {
+	Flags *kube.Flags
+	Name  string
+	// Force reruns an application that is still running: its attempt is superseded.
+	Force bool
+}
+
+// NewCommand builds `stoke rerun`.
+func NewCommand(f *kube.Flags) *cobra.Command {
+	o := &Options{Flags: f}
+	cmd := &cobra.Command{
+		Use:               "rerun NAME",
+		Short:             "Run a finished application again, as its next attempt",
+		Args:              apps.OneName,
+		ValidArgsFunction: apps.CompleteNames(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.Run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVar(&o.Force, "force", false, "also rerun an application that has not finished (its running attempt is replaced)")
+	return cmd
+}
+
+// Run writes a fresh run token, guarded by the resourceVersion that was checked.
+func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.Flags.NamespaceOrDefault()
+	if err != nil {
+		return err
+	}
+	app, err := apps.Get(ctx, c, ns, o.Name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case app.Spec.Suspend:
+		return cmderr.Usagef("application %q is suspended: stoke resume %s starts a new attempt", o.Name, o.Name)
+	case !apps.Finished(app) && !o.Force:
+		return cmderr.Usagef("application %q is %s, not finished: rerun --force replaces the running attempt", o.Name, apps.Phase(app))
+	}
+	token, err := NewToken(o.Flags.Clock.Now().Unix())
+	if err != nil {
+		return err
+	}
+	patch, _ := json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": app.ResourceVersion},
+		"spec":     map[string]any{"runToken": token},
+	})
+	if err := c.Patch(ctx, app, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		return cmderr.API(err, fmt.Sprintf("application %q", o.Name))
+	}
+	_, err = fmt.Fprintf(out, "application %q reruns as attempt %d\n", o.Name, apps.AttemptNumber(app)+1)
+	return err
+}
+
+// NewToken is a run token: the time in seconds and random hex digits, unique across reruns.
+func NewToken(unix int64) (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("reading random bytes: %w", err)
+	}
+	return fmt.Sprintf("%d-%s", unix, hex.EncodeToString(b[:])), nil
+}

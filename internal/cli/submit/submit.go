@@ -1,0 +1,323 @@
+// Package submit implements `stoke submit`: create a SparkApplication from a manifest (-f) or from
+// spark-submit style flags, optionally print it instead (--dry-run), and optionally follow it to its end
+// (--wait).
+package submit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+	"github.com/stokehq/stoke/internal/cli/output"
+)
+
+// Options are the flags and arguments of `stoke submit`.
+type Options struct {
+	Flags *kube.Flags
+	SparkSubmit
+
+	File   string
+	DryRun string
+	Output string
+	Wait   bool
+	// PollInterval is how often --wait reads the application.
+	PollInterval time.Duration
+
+	Primary string
+	Args    []string
+	In      io.Reader
+}
+
+// NewCommand builds `stoke submit`.
+func NewCommand(f *kube.Flags) *cobra.Command {
+	o := &Options{Flags: f, PollInterval: time.Second}
+	cmd := &cobra.Command{
+		Use:   "submit (-f app.yaml | [spark-submit options] <app.jar|app.py> [app arguments])",
+		Short: "Submit a Spark application from a manifest or spark-submit style flags",
+		Long: `Submit a Spark application. Either give a SparkApplication manifest with -f, or use spark-submit's own
+flags followed by the application (a local:// path inside the image or a remote URI) and its arguments.
+Everything after the application is passed to it unchanged.`,
+		Example: `  stoke submit -f pi.yaml --wait
+  stoke submit --image spark:3.5.7 --class org.apache.spark.examples.SparkPi \
+    --conf spark.eventLog.enabled=false --num-executors 2 --executor-memory 1g \
+    local:///opt/spark/examples/jars/spark-examples.jar 1000
+  stoke submit --image spark:3.5.7 --dry-run -o yaml local:///opt/app/job.py --date 2024-01-01`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.File == "" {
+				if len(args) == 0 {
+					return cmderr.Usagef("give a manifest with -f FILE, or the application to run: stoke submit [flags] <app.jar|app.py> [args]")
+				}
+				o.Primary, o.Args = args[0], args[1:]
+			} else if len(args) > 0 {
+				return cmderr.Usagef("-f and an application (%s) do not go together", args[0])
+			}
+			o.In = cmd.InOrStdin()
+			return o.Run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.Flags())
+		},
+	}
+	fs := cmd.Flags()
+	// spark-submit's options come before the application; everything after it belongs to the application.
+	fs.SetInterspersed(false)
+	fs.StringVarP(&o.File, "filename", "f", "", "SparkApplication manifest to submit (- for stdin)")
+	fs.StringVar(&o.DryRun, "dry-run", "", "client: print the application without submitting; server: validate it with the API server")
+	fs.Lookup("dry-run").NoOptDefVal = "client"
+	output.AddFlag(cmd, &o.Output, output.FormatJSON, output.FormatYAML, output.FormatName)
+	fs.BoolVar(&o.Wait, "wait", false, "follow the application until it ends; exit non-zero if it fails")
+
+	s := &o.SparkSubmit
+	fs.StringVar(&s.Class, "class", "", "main class of a Java or Scala application")
+	fs.StringVar(&s.Name, "name", "", "application name (the object's name; generated from the class or file when unset)")
+	fs.StringArrayVarP(&s.Conf, "conf", "c", nil, "Spark property KEY=VALUE (repeatable)")
+	fs.StringVar(&s.Jars, "jars", "", "comma-separated jars for the driver and executor classpaths")
+	fs.StringVar(&s.Files, "files", "", "comma-separated files placed in each executor's working directory")
+	fs.StringVar(&s.PyFiles, "py-files", "", "comma-separated .py, .zip or .egg files for the PYTHONPATH")
+	fs.StringVar(&s.Archives, "archives", "", "comma-separated archives extracted into each executor's working directory")
+	fs.StringVar(&s.DriverMemory, "driver-memory", "", "driver memory, for example 2g")
+	fs.Int32Var(&s.DriverCores, "driver-cores", 0, "driver cores")
+	fs.StringVar(&s.DriverJavaOptions, "driver-java-options", "", "extra JVM options of the driver")
+	fs.StringVar(&s.ExecutorMemory, "executor-memory", "", "memory per executor, for example 4g")
+	fs.Int32Var(&s.ExecutorCores, "executor-cores", 0, "cores per executor")
+	fs.Int32Var(&s.NumExecutors, "num-executors", 0, "number of executors")
+	fs.StringVar(&s.PropertiesFile, "properties-file", "", "file of Spark properties (spark.* keys); --conf wins over it")
+	fs.StringVar(&s.ProxyUser, "proxy-user", "", "user to impersonate (spark.kubernetes.proxyUser)")
+	fs.StringVar(&s.Master, "master", "", "accepted for compatibility and ignored: the cluster is the kubeconfig's")
+	fs.StringVar(&s.DeployMode, "deploy-mode", "", "accepted for compatibility; only cluster is possible")
+	fs.StringVar(&s.Image, "image", "", "container image with Spark and the application (or --conf spark.kubernetes.container.image)")
+	fs.StringVar(&s.SparkVersion, "spark-version", "", "Spark version in the image (default: read from the image tag)")
+	fs.StringVar(&s.ServiceAccount, "service-account", "", "service account of the driver")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		if name, ok := strings.CutPrefix(err.Error(), "unknown flag: "); ok {
+			return cmderr.Usagef("unknown spark-submit flag %s: see stoke submit --help for the supported flags, or pass it as --conf", name)
+		}
+		return &cmderr.UsageError{Err: err}
+	})
+	return cmd
+}
+
+// Run builds the applications, then prints, validates or creates them, and follows them with --wait.
+func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.FlagSet) error {
+	format, err := output.Parse(o.Output, output.FormatJSON, output.FormatYAML, output.FormatName)
+	if err != nil {
+		return err
+	}
+	if o.DryRun != "" && o.DryRun != "client" && o.DryRun != "server" {
+		return cmderr.Usagef("--dry-run=%s: use client or server", o.DryRun)
+	}
+	if o.DryRun != "" && o.Wait {
+		return cmderr.Usagef("--dry-run and --wait do not go together")
+	}
+	ns, err := o.Flags.NamespaceOrDefault()
+	if err != nil {
+		return err
+	}
+	var list []*stokev1.SparkApplication
+	if o.File != "" {
+		if changed := sparkSubmitFlagsSet(fs); len(changed) > 0 {
+			return cmderr.Usagef("-f and spark-submit flags (%s) do not go together: put them in the manifest", strings.Join(changed, ", "))
+		}
+		if list, err = o.readManifests(ns); err != nil {
+			return err
+		}
+	} else {
+		app, err := o.Application(ns, o.Primary, o.Args)
+		if err != nil {
+			return err
+		}
+		if o.Master != "" && !strings.HasPrefix(o.Master, "k8s://") {
+			return cmderr.Usagef("--master %s: Stoke runs on Kubernetes; leave --master out", o.Master)
+		}
+		list = []*stokev1.SparkApplication{app}
+	}
+	if o.Wait && len(list) != 1 {
+		return cmderr.Usagef("--wait follows one application; the manifest has %d", len(list))
+	}
+
+	if o.DryRun == "client" {
+		return printApps(out, format, list, "(dry run)", true)
+	}
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	opts := []client.CreateOption{client.FieldValidation("Strict")}
+	if o.DryRun == "server" {
+		opts = append(opts, client.DryRunAll)
+	}
+	for _, app := range list {
+		what := "the application"
+		if app.Name != "" {
+			what = fmt.Sprintf("application %q", app.Name)
+		}
+		if err := c.Create(ctx, app, opts...); err != nil {
+			if apierrors.IsNotFound(err) {
+				if nsErr := apps.NamespaceExists(ctx, c, app.Namespace); nsErr != nil {
+					return nsErr
+				}
+			}
+			return cmderr.API(err, what)
+		}
+		app.Kind, app.APIVersion = "SparkApplication", stokev1.GroupVersion.String()
+		app.ManagedFields = nil
+	}
+	suffix := "submitted"
+	if o.DryRun == "server" {
+		suffix = "validated (server dry run)"
+	}
+	if err := printApps(out, format, list, suffix, false); err != nil {
+		return err
+	}
+	if !o.Wait {
+		return nil
+	}
+	cs, err := o.Flags.Clientset()
+	if err != nil {
+		return err
+	}
+	w := &Watcher{Client: c, Progress: SparkProgressFromProxy(cs), Clock: o.Flags.Clock, Interval: o.PollInterval,
+		Out: errOut, Terminal: o.Flags.Terminal(errOut)}
+	return w.Follow(ctx, list[0].Namespace, list[0].Name)
+}
+
+func sparkSubmitFlagsSet(fs *pflag.FlagSet) []string {
+	var out []string
+	if fs == nil {
+		return nil
+	}
+	fs.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "filename", "dry-run", "output", "wait", "namespace", "kubeconfig", "context":
+		default:
+			out = append(out, "--"+f.Name)
+		}
+	})
+	return out
+}
+
+func printApps(out io.Writer, format output.Format, list []*stokev1.SparkApplication, verb string, manifest bool) error {
+	switch format {
+	case output.FormatJSON, output.FormatYAML:
+		items := make([]any, 0, len(list))
+		for _, a := range list {
+			var item any = a
+			if manifest {
+				m, err := output.Manifest(a)
+				if err != nil {
+					return err
+				}
+				item = m
+			}
+			items = append(items, item)
+		}
+		if len(items) == 1 {
+			return output.Object(out, format, items[0])
+		}
+		return output.Object(out, format, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
+	case output.FormatName:
+		for _, a := range list {
+			if _, err := fmt.Fprintf(out, "sparkapplication.stoke.dev/%s\n", displayName(a)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, a := range list {
+		if _, err := fmt.Fprintf(out, "application %q %s in namespace %q\n", displayName(a), verb, a.Namespace); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func displayName(a *stokev1.SparkApplication) string {
+	if a.Name == "" {
+		return a.GenerateName + "<generated>"
+	}
+	return a.Name
+}
+
+// readManifests decodes the SparkApplications of a YAML or JSON file, strictly: unknown fields, other kinds
+// and kubeflow manifests are usage errors that say what to do.
+func (o *Options) readManifests(ns string) ([]*stokev1.SparkApplication, error) {
+	var data []byte
+	var err error
+	if o.File == "-" {
+		data, err = io.ReadAll(o.In)
+	} else {
+		data, err = os.ReadFile(o.File)
+	}
+	if err != nil {
+		return nil, cmderr.Usagef("-f: %v", errors.Unwrap(err))
+	}
+	r := utilyaml.NewYAMLReader(bufioReader(data))
+	var out []*stokev1.SparkApplication
+	for i := 1; ; i++ {
+		doc, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, cmderr.Usagef("%s: %v", o.File, err)
+		}
+		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+			continue
+		}
+		var meta struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+		}
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			return nil, cmderr.Usagef("%s (document %d): invalid YAML: %v", o.File, i, err)
+		}
+		switch {
+		case strings.HasPrefix(meta.APIVersion, "sparkoperator.k8s.io/"):
+			return nil, cmderr.Usagef("%s (document %d) is a kubeflow %s: convert it first with stoke convert -f %s", o.File, i, meta.Kind, o.File)
+		case meta.Kind != "SparkApplication" || meta.APIVersion != stokev1.GroupVersion.String():
+			return nil, cmderr.Usagef("%s (document %d): kind %q, apiVersion %q: stoke submit takes SparkApplication, %s", o.File, i, meta.Kind, meta.APIVersion, stokev1.GroupVersion)
+		}
+		app := &stokev1.SparkApplication{}
+		if err := yaml.UnmarshalStrict(doc, app); err != nil {
+			return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
+		}
+		if app.Namespace == "" {
+			app.Namespace = ns
+		} else if o.Flags.Namespace != "" && app.Namespace != o.Flags.Namespace {
+			return nil, cmderr.Usagef("%s (document %d) is for namespace %q but -n says %q", o.File, i, app.Namespace, o.Flags.Namespace)
+		}
+		if app.Name == "" && app.GenerateName == "" {
+			return nil, cmderr.Usagef("%s (document %d): metadata.name is missing", o.File, i)
+		}
+		app.Status = stokev1.SparkApplicationStatus{}
+		out = append(out, app)
+	}
+	if len(out) == 0 {
+		return nil, cmderr.Usagef("%s holds no SparkApplication", o.File)
+	}
+	return out, nil
+}
+
+func stripComments(doc []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}

@@ -1,0 +1,77 @@
+// Package suspend implements `stoke suspend` and `stoke resume`: they set spec.suspend, and the operator
+// stops the running attempt or starts a new one.
+package suspend
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+)
+
+// Options are the flags and arguments of `stoke suspend` and `stoke resume`.
+type Options struct {
+	Flags   *kube.Flags
+	Name    string
+	Suspend bool
+}
+
+// NewSuspendCommand builds `stoke suspend`.
+func NewSuspendCommand(f *kube.Flags) *cobra.Command {
+	return newCommand(f, true, "suspend NAME", "Stop an application: its pods are deleted until it is resumed")
+}
+
+// NewResumeCommand builds `stoke resume`.
+func NewResumeCommand(f *kube.Flags) *cobra.Command {
+	return newCommand(f, false, "resume NAME", "Resume a suspended application with a new attempt")
+}
+
+func newCommand(f *kube.Flags, suspend bool, use, short string) *cobra.Command {
+	o := &Options{Flags: f, Suspend: suspend}
+	return &cobra.Command{
+		Use:               use,
+		Short:             short,
+		Args:              apps.OneName,
+		ValidArgsFunction: apps.CompleteNames(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.Run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+}
+
+// Run sets spec.suspend.
+func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.Flags.NamespaceOrDefault()
+	if err != nil {
+		return err
+	}
+	app, err := apps.Get(ctx, c, ns, o.Name)
+	if err != nil {
+		return err
+	}
+	verb := map[bool]string{true: "suspended", false: "resumed"}[o.Suspend]
+	if app.Spec.Suspend == o.Suspend {
+		_, err := fmt.Fprintf(out, "application %q is already %s\n", o.Name, map[bool]string{true: "suspended", false: "not suspended"}[o.Suspend])
+		return err
+	}
+	if o.Suspend && apps.Finished(app) {
+		return cmderr.Usagef("application %q has already %s: there is nothing to suspend", o.Name, map[bool]string{true: "succeeded", false: "failed"}[app.Status.Phase == "Succeeded"])
+	}
+	patch := []byte(fmt.Sprintf(`{"spec":{"suspend":%t}}`, o.Suspend))
+	if err := c.Patch(ctx, app, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		return cmderr.API(err, fmt.Sprintf("application %q", o.Name))
+	}
+	_, err = fmt.Fprintf(out, "application %q %s\n", o.Name, verb)
+	return err
+}

@@ -1,0 +1,150 @@
+// Package ui implements `stoke ui NAME`: forward a local port to the Spark UI (port 4040) of the current
+// driver pod through the API server, and print the local URL.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/portforward"
+	"k8s.io/client-go/transport/spdy"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/kube"
+)
+
+// UIPort is the Spark UI's port in the driver pod.
+const UIPort = 4040
+
+// Options are the flags and arguments of `stoke ui`.
+type Options struct {
+	Flags   *kube.Flags
+	Name    string
+	Address string
+	Port    int
+	// Ready is told the local URL once the forward listens (tests and embedders).
+	Ready func(url string)
+}
+
+// NewCommand builds `stoke ui`.
+func NewCommand(f *kube.Flags) *cobra.Command {
+	o := &Options{Flags: f}
+	cmd := &cobra.Command{
+		Use:               "ui NAME",
+		Short:             "Open a local port to the Spark UI of the running driver",
+		Args:              apps.OneName,
+		ValidArgsFunction: apps.CompleteNames(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.Run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().StringVar(&o.Address, "address", "127.0.0.1", "local address to listen on")
+	cmd.Flags().IntVar(&o.Port, "port", 4040, "local port (0 picks a free one)")
+	return cmd
+}
+
+// Run forwards until ctx ends.
+func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
+	if o.Port < 0 || o.Port > 65535 {
+		return cmderr.Usagef("--port %d: not a port", o.Port)
+	}
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.Flags.NamespaceOrDefault()
+	if err != nil {
+		return err
+	}
+	app, err := apps.Get(ctx, c, ns, o.Name)
+	if err != nil {
+		return err
+	}
+	pod, err := DriverPod(ctx, c, app)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.Flags.RESTConfig()
+	if err != nil {
+		return err
+	}
+	cs, err := o.Flags.Clientset()
+	if err != nil {
+		return err
+	}
+	return forward(ctx, cfg, cs, pod, o.Address, o.Port, out, errOut, o.Ready)
+}
+
+// DriverPod is the running driver pod of the current attempt, read from the API server.
+func DriverPod(ctx context.Context, c client.Client, app *stokev1.SparkApplication) (*corev1.Pod, error) {
+	cur := app.Status.CurrentAttempt
+	if cur == nil || cur.DriverPodName == "" {
+		return nil, fmt.Errorf("application %q has no driver yet (phase %s)", app.Name, apps.Phase(app))
+	}
+	if cur.Outcome != "" {
+		return nil, fmt.Errorf("the Spark UI ends with the driver: attempt %d of %q ended (%s); configure a Spark history server to look back", cur.Number, app.Name, cur.Outcome)
+	}
+	pod := &corev1.Pod{}
+	err := c.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: cur.DriverPodName}, pod)
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("the driver pod %s of %q does not exist", cur.DriverPodName, app.Name)
+	}
+	if err != nil {
+		return nil, cmderr.API(err, fmt.Sprintf("pod %q", cur.DriverPodName))
+	}
+	if pod.Status.Phase != corev1.PodRunning {
+		return nil, fmt.Errorf("the driver pod %s is %s, not Running: the UI is served once the driver runs", pod.Name, pod.Status.Phase)
+	}
+	return pod, nil
+}
+
+func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod *corev1.Pod, address string, port int,
+	out, errOut io.Writer, ready func(string)) error {
+	transport, upgrader, err := spdy.RoundTripperFor(cfg)
+	if err != nil {
+		return fmt.Errorf("port-forward transport: %w", err)
+	}
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(pod.Namespace).Name(pod.Name).SubResource("portforward")
+	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, req.URL())
+	stop, readyCh := make(chan struct{}), make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
+	fw, err := portforward.NewOnAddresses(dialer, []string{address}, []string{fmt.Sprintf("%d:%d", port, UIPort)}, stop, readyCh, io.Discard, errOut)
+	if err != nil {
+		return cmderr.Usagef("port-forward: %v", err)
+	}
+	errCh := make(chan error, 1)
+	go func() { errCh <- fw.ForwardPorts() }()
+	select {
+	case err := <-errCh:
+		return fmt.Errorf("forwarding to the Spark UI of pod %s: %v", pod.Name, err)
+	case <-readyCh:
+	}
+	ports, err := fw.GetPorts()
+	if err != nil || len(ports) == 0 {
+		return fmt.Errorf("port-forward did not report its port: %v", err)
+	}
+	u := url.URL{Scheme: "http", Host: fmt.Sprintf("%s:%d", address, ports[0].Local)}
+	fmt.Fprintf(out, "Spark UI of %s: %s (Ctrl-C to stop)\n", pod.Name, u.String())
+	if ready != nil {
+		ready(u.String())
+	}
+	if err := <-errCh; err != nil && ctx.Err() == nil {
+		return fmt.Errorf("forwarding to the Spark UI of pod %s: %v", pod.Name, err)
+	}
+	return nil
+}
