@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +35,9 @@ type Options struct {
 	Name    string
 	Address string
 	Port    int
+	// Wait bounds how long a running driver is given to start serving its UI (the pod runs, and is Ready, a
+	// few seconds before Spark opens port 4040; a forward to a closed port ends at once).
+	Wait time.Duration
 	// Ready is told the local URL once the forward listens (tests and embedders).
 	Ready func(url string)
 }
@@ -52,6 +57,7 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.Address, "address", "127.0.0.1", "local address to listen on")
 	cmd.Flags().IntVar(&o.Port, "port", 4040, "local port (0 picks a free one)")
+	cmd.Flags().DurationVar(&o.Wait, "wait", 90*time.Second, "how long to wait for a starting driver to serve its UI")
 	return cmd
 }
 
@@ -84,7 +90,33 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := waitForUI(ctx, cs, pod, o.Wait, errOut); err != nil {
+		return err
+	}
 	return forward(ctx, cfg, cs, pod, o.Address, o.Port, out, errOut, o.Ready)
+}
+
+// waitForUI asks the Spark UI for its application list through the API server's pod proxy until it answers.
+// Without permission to use the pod proxy it does not wait: the forward is tried directly.
+func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wait time.Duration, errOut io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	told := false
+	for {
+		_, err := cs.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(UIPort), "/api/v1/applications", nil).DoRaw(ctx)
+		if err == nil || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			return nil
+		}
+		if !told {
+			fmt.Fprintf(errOut, "waiting for the Spark UI of %s to open...\n", pod.Name)
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the Spark UI of %s did not answer within %s: %v", pod.Name, wait, err)
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // DriverPod is the running driver pod of the current attempt, read from the API server.
