@@ -140,6 +140,26 @@ func AtLeast(sparkVersion string, major int) bool {
 	return err == nil && v >= major
 }
 
+// AtLeastMinor reports whether a Spark version string is at least major.minor ("4.2.0" and "4.3.0" are at
+// least 4.2; "4" alone counts as 4.0).
+func AtLeastMinor(sparkVersion string, major, minor int) bool {
+	parts := strings.SplitN(sparkVersion, ".", 3)
+	maj, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return false
+	}
+	if maj != major {
+		return maj > major
+	}
+	min := 0
+	if len(parts) > 1 {
+		if min, err = strconv.Atoi(parts[1]); err != nil {
+			return false
+		}
+	}
+	return min >= minor
+}
+
 // minOverhead is the floor of the memory overhead: 384 MiB, configurable with spark.driver.minMemoryOverhead
 // (or spark.executor.minMemoryOverhead) from Spark 4.
 func minOverhead(sparkVersion, configured string) int64 {

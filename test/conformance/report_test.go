@@ -5,8 +5,11 @@ package conformance
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // writeReport writes the markdown report: case × Spark version, then the known and intentional differences.
@@ -58,9 +61,32 @@ func writeReport(path string) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%d cases × %d versions; the cases took %s. \"differs\" names the recorded known differences below; every\n", len(caseNames), len(versions), total.Round(time.Second))
-	b.WriteString("other difference fails the suite. n/a: the case does not apply to that version (`label-app-id`: Spark 3.5 keeps\n")
-	b.WriteString("`{{APP_ID}}` literally in label values, which the apiserver rejects).\n")
+	perVersion := map[string][2]int{} // identical, differs
+	for _, r := range results {
+		c := perVersion[r.Version]
+		if r.Failed || len(r.Known) > 0 {
+			c[1]++
+		} else {
+			c[0]++
+		}
+		perVersion[r.Version] = c
+	}
+	fmt.Fprintf(&b, "\n%d cases; ", len(caseNames))
+	for i, v := range versions {
+		c := perVersion[v.Full]
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "Spark %s: %d run, %d identical, %d differ", v.Full, c[0]+c[1], c[0], c[1])
+	}
+	fmt.Fprintf(&b, ". Wall time %s with %d spark-submit runs at a time (the cases' own times add up to %s).\n",
+		wallTime.Round(time.Second), parallelism(), total.Round(time.Second))
+	b.WriteString("\"differs\" names the recorded known differences below; every other difference fails the suite.\n")
+	for _, c := range cases {
+		if c.Versions != nil {
+			fmt.Fprintf(&b, "n/a for `%s`: %s\n", c.Name, c.WhyNotAll)
+		}
+	}
 
 	b.WriteString("\n## Known differences (to be fixed in the builder)\n\n")
 	if len(knownDifferences) == 0 {
@@ -84,6 +110,8 @@ func writeReport(path string) error {
 	for _, s := range normalisations {
 		b.WriteString("- " + s + "\n")
 	}
+	b.WriteString(unsupportedSection)
+	b.WriteString(brokenSection())
 	b.WriteString("\nThe harness itself passes `spark.kubernetes.submission.waitAppCompletion=false`, Stoke's rendered executor\n")
 	b.WriteString("template as `spark.kubernetes.executor.podTemplateFile` and a driver template with `enableServiceLinks: false` as\n")
 	b.WriteString("`spark.kubernetes.driver.podTemplateFile`; the first and last of these keys are dropped from spark-submit's\n")
@@ -100,5 +128,32 @@ var normalisations = []string{
 	"Stoke's bookkeeping: labels `app.kubernetes.io/managed-by`, `stoke.dev/attempt` (pod and ConfigMap), annotations `stoke.dev/application`, `stoke.dev/spec-hash`.",
 	"Hash order: driverEnv, secretKeyRef env, secret volumes and `spark.kubernetes.driver.volumes.*` volumes/mounts are sorted by name among themselves on both sides; maps are compared as maps.",
 	"`spark.properties` is compared as a parsed map (header/date and order ignored) without `spark.master`, `spark.app.submitTime` and Stoke's `spark.kubernetes.executor.podNamePrefix`.",
-	"The Spark 4 NetworkPolicy is checked to exist on spark-submit's side and not compared (Stoke does not create it yet).",
+	"The NetworkPolicy `<prefix>-policy` of Spark 4.2+ is compared like the other objects (its name is a placeholder); Spark 3.5 must create none.",
+	"Sidecars: when the driver has `sidecars`, containers are compared in name order (spark-submit puts a template's other containers before the Spark container, Stoke puts sidecars after it), and Stoke's `kubectl.kubernetes.io/default-container` annotation is removed.",
+}
+
+// unsupportedSection is the report's note on what the native builder does not do.
+const unsupportedSection = `
+## Not compared: what only spark-submit can do
+
+Maven packages (` + "`--packages`, `spark.jars.packages`" + `, resolved with Ivy on the submitting machine) and local
+dependencies (` + "`file://`" + ` or scheme-less paths, uploaded by spark-submit to ` + "`spark.kubernetes.file.upload.path`" + `) need
+spark-submit's client side. Stoke's native mode rejects such a spec with the condition reason ` + "`UnsupportedDependency`" + `
+naming the fields; ` + "`spec.submission.mode: SparkSubmitPod`" + ` runs the image's real spark-submit in a short-lived pod instead
+(docs/spark-submit-pod.md). The SparkSubmitPod mode passes spark-submit exactly the arguments this suite passes
+(` + "`spark.SubmitArgs`, `spark.DriverTemplate`" + `), so the comparison above covers them too.
+
+SparkR: the PyPI ` + "`pyspark`" + ` wheels carry no ` + "`R/`" + ` directory (no SparkR package), but spark-submit in Kubernetes cluster
+mode does not need it on the submitting side, so the ` + "`r-application`" + ` case runs on both versions.
+`
+
+// brokenSection embeds the output of make conformance-broken, if it was run.
+func brokenSection() string {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "test", "conformance", "testdata", "broken-builder.txt"))
+	if err != nil {
+		return "\n## A deliberately broken builder\n\n`make conformance-broken` has not been run.\n"
+	}
+	return "\n## A deliberately broken builder\n\n`make conformance-broken` builds the builder with the tag `stoke_broken_overhead`, which adds 0.05 to\n" +
+		"every memory overhead factor, and runs the `overhead-factor` case on both versions. The suite fails with this\n" +
+		"output (test/conformance/testdata/broken-builder.txt; times replaced by `<time>`):\n\n```\n" + strings.TrimRight(string(data), "\n") + "\n```\n"
 }
