@@ -69,7 +69,9 @@ func TestCheckNativeDependencies(t *testing.T) {
 			s.Deps = stokev1.Dependencies{Jars: []string{"https://e.com/a.jar", "local:///opt/b.jar"}, Files: []string{"s3a://b/f"},
 				PyFiles: []string{"gs://b/p.py"}, Archives: []string{"hdfs:///a.zip#env"}}
 		}, nil},
-		{"file:// jar", func(s *stokev1.SparkApplicationSpec) { s.Deps.Jars = []string{"https://e.com/a.jar", "file:///tmp/b.jar"} },
+		{"file:// jar", func(s *stokev1.SparkApplicationSpec) {
+			s.Deps.Jars = []string{"https://e.com/a.jar", "file:///tmp/b.jar"}
+		},
 			[]string{`deps.jars[1] "file:///tmp/b.jar"`}},
 		{"schemeless archive with alias", func(s *stokev1.SparkApplicationSpec) { s.Deps.Archives = []string{"/data/env.tgz#env"} },
 			[]string{`deps.archives[0] "/data/env.tgz#env"`}},
@@ -78,7 +80,9 @@ func TestCheckNativeDependencies(t *testing.T) {
 		{"packages in conf", func(s *stokev1.SparkApplicationSpec) {
 			s.SparkConf = map[string]string{"spark.jars.packages": "g:a:1", "spark.kubernetes.file.upload.path": "s3a://b/u"}
 		}, []string{"sparkConf[spark.jars.packages]", "sparkConf[spark.kubernetes.file.upload.path]"}},
-		{"file in conf list", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.files": "https://e.com/a, file:/x"} },
+		{"file in conf list", func(s *stokev1.SparkApplicationSpec) {
+			s.SparkConf = map[string]string{"spark.files": "https://e.com/a, file:/x"}
+		},
 			[]string{`sparkConf[spark.files] "file:/x"`}},
 		{"submission packages", func(s *stokev1.SparkApplicationSpec) { s.Submission.Packages = []string{"g:a:1"} }, []string{"submission.packages"}},
 	}
