@@ -86,11 +86,24 @@ func (r *Reconciler) followSubmission(ctx context.Context, p *pass) (bool, error
 				end.ExitCode = &t.ExitCode
 			}
 		}
+	case app.Spec.Timeouts.DriverStartSeconds != nil && cur.SubmissionTime != nil &&
+		p.now.Sub(cur.SubmissionTime.Time) > time.Duration(*app.Spec.Timeouts.DriverStartSeconds)*time.Second:
+		end = &Ending{Outcome: stokev1.OutcomeInfrastructureFailure, Reason: "DriverStartTimeout", DeleteDriver: true,
+			Message: fmt.Sprintf("spark-submit pod %s did not create the driver within timeouts.driverStartSeconds (%ds)", name, *app.Spec.Timeouts.DriverStartSeconds)}
 	default:
 		setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonSparkSubmitRunning,
 			fmt.Sprintf("attempt %d: spark-submit pod %s is %s", cur.Number, name, orDefault(string(sub.Status.Phase), "Pending")))
-		p.recheckAfter(submitterPoll)
+		wait := submitterPoll
+		if d := app.Spec.Timeouts.DriverStartSeconds; d != nil && cur.SubmissionTime != nil {
+			wait = min(wait, max(cur.SubmissionTime.Add(time.Duration(*d)*time.Second).Sub(p.now)+100*time.Millisecond, time.Millisecond))
+		}
+		p.recheckAfter(wait)
 		return true, nil
+	}
+	if end.Reason == "DriverStartTimeout" {
+		if err := r.Client.Delete(ctx, sub); err != nil && !apierrors.IsNotFound(err) {
+			return false, fmt.Errorf("deleting spark-submit pod %s: %w", name, err)
+		}
 	}
 	return true, r.endAttempt(ctx, p, end)
 }

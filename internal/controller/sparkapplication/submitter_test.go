@@ -179,3 +179,23 @@ func TestSparkSubmitPodFails(t *testing.T) {
 		t.Errorf("attempt = %+v", a)
 	}
 }
+
+// TestSparkSubmitPodTimeout checks that a spark-submit pod that does not produce a driver within
+// timeouts.driverStartSeconds is deleted and the attempt ends as an infrastructure failure.
+func TestSparkSubmitPodTimeout(t *testing.T) {
+	ns := env.Namespace(t)
+	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "spark", Namespace: ns}})
+	startOperator(t, ns)
+	app := submitApp(ns, "submit-slow")
+	app.Spec.Timeouts.DriverStartSeconds = ptr(int32(1))
+	create(t, app)
+	sub := waitSubmitter(t, app)
+
+	got := waitPhase(t, ns, "submit-slow", stokev1.PhaseFailed)
+	if a := got.Status.CurrentAttempt; a.Reason != "DriverStartTimeout" || a.Outcome != stokev1.OutcomeInfrastructureFailure {
+		t.Errorf("attempt = %+v", a)
+	}
+	eventually(t, 10*time.Second, "the spark-submit pod to be deleted", func() (bool, error) {
+		return !exists(t, sub), nil
+	})
+}
