@@ -63,6 +63,11 @@ type Objects struct {
 	// NetworkPolicy is the driver's policy Spark 4.2 and later create: executor pods accept connections only
 	// from pods of the same application. Nil for earlier versions.
 	NetworkPolicy *networkingv1.NetworkPolicy
+	// Claims are the persistent volume claims spark-submit creates for the driver's
+	// spark.kubernetes.driver.volumes.persistentVolumeClaim.* volumes with options.storageClass and
+	// options.sizeLimit (claimName OnDemand or a fixed name). They are created before the driver pod and then
+	// owned by it, as spark-submit does.
+	Claims []*corev1.PersistentVolumeClaim
 	// ExecutorTemplate is the pod template stored in the ConfigMap for the driver to create executors from.
 	ExecutorTemplate *corev1.Pod
 }
@@ -99,7 +104,7 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the executor pod template: %w", err)
 	}
-	driver, err := buildDriverPod(app, names, props, attempt)
+	driver, claims, err := buildDriverPod(app, names, props, attempt)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +115,7 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 		ConfigMap:        buildConfigMap(app, names, props, string(templateYAML)),
 		Service:          buildService(app, names, props, driver),
 		NetworkPolicy:    buildNetworkPolicy(app, names),
+		Claims:           claims,
 		ExecutorTemplate: executorTemplate,
 	}, nil
 }
@@ -117,7 +123,7 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 // buildDriverPod follows Spark's driver feature steps (basic, credentials, secrets, env secrets, volumes,
 // command, Hadoop conf, pod template ConfigMap, local dirs, then spark-submit's conf volume) on top of the
 // user's driver template, and then adds what Stoke's fields ask for beyond Spark properties.
-func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]string, attempt int32) (*corev1.Pod, error) {
+func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]string, attempt int32) (*corev1.Pod, []*corev1.PersistentVolumeClaim, error) {
 	spec := &app.Spec
 	role := &spec.Driver.SparkPodSpec
 	pod, container := podFromTemplate(role.Template, DriverContainerName)
@@ -127,11 +133,11 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 		first(p["spark.driver.memoryOverheadFactor"], p["spark.kubernetes.memoryOverheadFactor"]),
 		minOverhead(spec.SparkVersion, p["spark.driver.minMemoryOverhead"]))
 	if err != nil {
-		return nil, invalid("driver memory: %w", err)
+		return nil, nil, invalid("driver memory: %w", err)
 	}
 	resources, err := containerResources(p, "driver", memMiB)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pod.Name = names.DriverPod
@@ -188,9 +194,9 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	ps.Volumes = append(ps.Volumes, secretVolumes...)
 	container.VolumeMounts = append(container.VolumeMounts, secretMounts...)
 	container.Env = append(container.Env, secretEnvFromProperties(p, "driver")...)
-	confVolumes, confMounts, err := volumesFromProperties(p, "driver", spec.SparkVersion)
+	confVolumes, confMounts, claims, err := volumesFromProperties(p, RoleDriver, spec.SparkVersion, app.Namespace, names)
 	if err != nil {
-		return nil, &InvalidSpecError{Err: err}
+		return nil, nil, &InvalidSpecError{Err: err}
 	}
 	ps.Volumes = append(ps.Volumes, confVolumes...)
 	container.VolumeMounts = append(container.VolumeMounts, confMounts...)
@@ -224,9 +230,9 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	container.VolumeMounts = append(container.VolumeMounts, corev1.VolumeMount{Name: SparkConfVolume, MountPath: SparkConfDir})
 
 	if err := finishPod(pod, container, role); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pod, nil
+	return pod, claims, nil
 }
 
 // driverArgs is the driver container's command line for the image's entrypoint.

@@ -130,6 +130,10 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.driver.port"] = strconv.Itoa(DriverPort)
 	p["spark.driver.blockManager.port"] = strconv.Itoa(BlockManagerPort)
 	p["spark.kubernetes.executor.podTemplateFile"] = PodTemplateMountPath + "/" + PodTemplateFileName
+	// Spark's Hadoop conf step tells the executors about the driver's Hadoop ConfigMap.
+	if cm := p["spark.kubernetes.hadoop.configMapName"]; cm != "" {
+		p["spark.kubernetes.executor.hadoopConfigMapName"] = cm
+	}
 	return p
 }
 

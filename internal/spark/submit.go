@@ -78,23 +78,24 @@ func needsUpload(uri string) bool {
 // generatedBySubmit are the properties spark-submit (or its Kubernetes feature steps) sets by itself; they
 // are not passed to it.
 var generatedBySubmit = map[string]bool{
-	"spark.master":                              true, // --master
-	"spark.submit.deployMode":                   true, // --deploy-mode
-	"spark.app.name":                            true, // --name
-	"spark.jars":                                true, // --jars + primary resource
-	"spark.files":                               true, // --files
-	"spark.submit.pyFiles":                      true, // --py-files
-	"spark.archives":                            true, // --archives
-	"spark.app.id":                              true,
-	"spark.kubernetes.driver.pod.name":          true,
-	"spark.kubernetes.executor.podNamePrefix":   true, // Stoke-owned extra
-	"spark.kubernetes.submitInDriver":           true,
-	"spark.kubernetes.resource.type":            true,
-	"spark.kubernetes.memoryOverheadFactor":     true, // passed only when the user set it
-	"spark.driver.host":                         true,
-	"spark.driver.port":                         true,
-	"spark.driver.blockManager.port":            true,
-	"spark.kubernetes.executor.podTemplateFile": true, // replaced by the template file given to spark-submit
+	"spark.master":                                  true, // --master
+	"spark.submit.deployMode":                       true, // --deploy-mode
+	"spark.app.name":                                true, // --name
+	"spark.jars":                                    true, // --jars + primary resource
+	"spark.files":                                   true, // --files
+	"spark.submit.pyFiles":                          true, // --py-files
+	"spark.archives":                                true, // --archives
+	"spark.app.id":                                  true,
+	"spark.kubernetes.driver.pod.name":              true,
+	"spark.kubernetes.executor.podNamePrefix":       true, // Stoke-owned extra
+	"spark.kubernetes.submitInDriver":               true,
+	"spark.kubernetes.resource.type":                true,
+	"spark.kubernetes.memoryOverheadFactor":         true, // passed only when the user set it
+	"spark.driver.host":                             true,
+	"spark.driver.port":                             true,
+	"spark.driver.blockManager.port":                true,
+	"spark.kubernetes.executor.podTemplateFile":     true, // replaced by the template file given to spark-submit
+	"spark.kubernetes.executor.hadoopConfigMapName": true,
 }
 
 // SubmitArgs are the spark-submit arguments after --master and --deploy-mode that ask for what Build
@@ -132,6 +133,10 @@ func SubmitArgs(app *stokev1.SparkApplication, props map[string]string, executor
 		if len(f.list) > 0 {
 			args = append(args, f.flag, strings.Join(f.list, ","))
 		}
+	}
+	// Stoke's spark.kubernetes.proxyUser is spark-submit's --proxy-user.
+	if u := props["spark.kubernetes.proxyUser"]; u != "" {
+		args = append(args, "--proxy-user", u)
 	}
 	if app.Spec.Type != stokev1.ApplicationTypePython && app.Spec.Type != stokev1.ApplicationTypeR && app.Spec.MainClass != nil {
 		args = append(args, "--class", *app.Spec.MainClass)
@@ -180,7 +185,16 @@ func DriverTemplate(app *stokev1.SparkApplication) *corev1.Pod {
 
 // DriverTemplateYAML is DriverTemplate as a file.
 func DriverTemplateYAML(app *stokev1.SparkApplication) ([]byte, error) {
-	return yaml.Marshal(DriverTemplate(app))
+	return marshalTemplate(DriverTemplate(app))
+}
+
+// marshalTemplate writes a pod template file; Spark cannot read `containers: null`.
+func marshalTemplate(pod *corev1.Pod) ([]byte, error) {
+	if pod.Spec.Containers == nil {
+		pod = pod.DeepCopy()
+		pod.Spec.Containers = []corev1.Container{}
+	}
+	return yaml.Marshal(pod)
 }
 
 // Files of the spark-submit pod.
@@ -208,7 +222,7 @@ func Submitter(app *stokev1.SparkApplication, objs *Objects, attempt int32, spec
 	driver.Labels = merge(driver.Labels, bookkeeping)
 	driver.Annotations = merge(driver.Annotations, map[string]string{AnnotationApplication: app.Name, "stoke.dev/spec-hash": specHash})
 	driver.OwnerReferences = []metav1.OwnerReference{*owner}
-	driverYAML, err := yaml.Marshal(driver)
+	driverYAML, err := marshalTemplate(driver)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encoding the driver pod template: %w", err)
 	}

@@ -166,7 +166,9 @@ func runCase(t *testing.T, home string, v Version, c Case, r *result, slots chan
 	cmd := exec.Command(filepath.Join(home, "bin", "spark-submit"), args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "SPARK_HOME="+home, "SPARK_CONF_DIR="+confDir,
 		// SPARK_USER is what Spark takes as the submitting user; Stoke's is "spark" without a proxy user.
-		"SPARK_USER="+spark.SparkUser(app))
+		"SPARK_USER="+spark.SparkUser(app),
+		// spark-submit is a short JVM run: C1 only and the serial collector save most of its CPU time.
+		"SPARK_SUBMIT_OPTS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	slots <- struct{}{}
@@ -288,6 +290,9 @@ func dryRunStoke(ctx context.Context, objs *spark.Objects) (sides, error) {
 	create := map[string]client.Object{"pod": pod, "configmap": cm, "service": svc}
 	if objs.NetworkPolicy != nil {
 		create["networkpolicy"] = objs.NetworkPolicy.DeepCopy()
+	}
+	for i, c := range objs.Claims {
+		create["pvc/"+strconv.Itoa(i)] = c.DeepCopy()
 	}
 	for key, o := range create {
 		if err := env.Client.Create(ctx, o, client.DryRunAll); err != nil {
@@ -480,6 +485,7 @@ func normalise(t *testing.T, s sides, n names, app *stokev1.SparkApplication, dr
 			return containers[i].(map[string]any)["name"].(string) < containers[j].(map[string]any)["name"].(string)
 		})
 	}
+	sortLocalDirs(spec)
 	sortInPlace(spec["volumes"], hashOrdered)
 	for _, c := range spec["containers"].([]any) {
 		cm := c.(map[string]any)
@@ -621,4 +627,35 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sortLocalDirs puts several local dirs in path order: Spark shuffles them (Utils.randomize), Stoke keeps
+// spark.local.dir's order.
+func sortLocalDirs(spec map[string]any) {
+	for _, c := range spec["containers"].([]any) {
+		cm := c.(map[string]any)
+		env, _ := cm["env"].([]any)
+		for _, e := range env {
+			em := e.(map[string]any)
+			if v, ok := em["value"].(string); ok && em["name"] == "SPARK_LOCAL_DIRS" {
+				dirs := strings.Split(v, ",")
+				sort.Strings(dirs)
+				em["value"] = strings.Join(dirs, ",")
+			}
+		}
+		mounts, _ := cm["volumeMounts"].([]any)
+		var paths []string
+		var local []map[string]any
+		for _, m := range mounts {
+			mm := m.(map[string]any)
+			if strings.HasPrefix(mm["name"].(string), "spark-local-dir-") {
+				local = append(local, mm)
+				paths = append(paths, mm["mountPath"].(string))
+			}
+		}
+		sort.Strings(paths)
+		for i, mm := range local {
+			mm["mountPath"] = paths[i]
+		}
+	}
 }

@@ -127,6 +127,7 @@ var normalisations = []string{
 	"One ConfigMap instead of two: spark-submit's `spark-drv-…-conf-map` and `…-driver-podspec-conf-map` data are merged before comparing with Stoke's single ConfigMap.",
 	"Stoke's bookkeeping: labels `app.kubernetes.io/managed-by`, `stoke.dev/attempt` (pod and ConfigMap), annotations `stoke.dev/application`, `stoke.dev/spec-hash`.",
 	"Hash order: driverEnv, secretKeyRef env, secret volumes and `spark.kubernetes.driver.volumes.*` volumes/mounts are sorted by name among themselves on both sides; maps are compared as maps.",
+	"Several local dirs (`spark.local.dir=a,b`): spark-submit shuffles them (`Utils.randomize`), Stoke keeps their order; `SPARK_LOCAL_DIRS` and the `spark-local-dir-N` mount paths are compared in path order.",
 	"`spark.properties` is compared as a parsed map (header/date and order ignored) without `spark.master`, `spark.app.submitTime` and Stoke's `spark.kubernetes.executor.podNamePrefix`.",
 	"The NetworkPolicy `<prefix>-policy` of Spark 4.2+ is compared like the other objects (its name is a placeholder); Spark 3.5 must create none.",
 	"Sidecars: when the driver has `sidecars`, containers are compared in name order (spark-submit puts a template's other containers before the Spark container, Stoke puts sidecars after it), and Stoke's `kubectl.kubernetes.io/default-container` annotation is removed.",

@@ -161,7 +161,7 @@ func (r *Reconciler) startWhenDue(ctx context.Context, p *pass) error {
 }
 
 // startAttempt creates the attempt's driver pod, then its ConfigMap and Service (and, for Spark 4.2+, its
-// NetworkPolicy) owned by the pod. Every
+// NetworkPolicy, and the driver's on-demand volume claims) owned by the pod. Every
 // name is deterministic, so a create that finds its object already there adopts it: a crash between any two
 // steps never makes a second driver.
 func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) error {
@@ -184,6 +184,9 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	owned := []client.Object{objs.ConfigMap, objs.Service}
 	if objs.NetworkPolicy != nil {
 		owned = append(owned, objs.NetworkPolicy)
+	}
+	for _, c := range objs.Claims {
+		owned = append(owned, c)
 	}
 	for _, obj := range owned {
 		spark.OwnedByDriver(obj, pod)
