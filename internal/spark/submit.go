@@ -34,10 +34,9 @@ func CheckNativeDependencies(app *stokev1.SparkApplication) error {
 	if len(spec.Submission.Packages) > 0 {
 		fields = append(fields, "submission.packages")
 	}
-	for _, k := range []string{"spark.jars.packages", "spark.jars.ivy", "spark.jars.ivySettings", "spark.jars.repositories", "spark.kubernetes.file.upload.path"} {
-		if _, ok := spec.SparkConf[k]; ok {
-			fields = append(fields, fmt.Sprintf("sparkConf[%s]", k))
-		}
+	// Ivy settings and the upload path alone change nothing; packages and local files do.
+	if strings.TrimSpace(spec.SparkConf["spark.jars.packages"]) != "" {
+		fields = append(fields, "sparkConf[spark.jars.packages]")
 	}
 	if spec.MainApplicationFile != nil && needsUpload(*spec.MainApplicationFile) {
 		fields = append(fields, fmt.Sprintf("mainApplicationFile %q", *spec.MainApplicationFile))

@@ -79,7 +79,10 @@ func TestCheckNativeDependencies(t *testing.T) {
 			[]string{`mainApplicationFile "target/app.jar"`}},
 		{"packages in conf", func(s *stokev1.SparkApplicationSpec) {
 			s.SparkConf = map[string]string{"spark.jars.packages": "g:a:1", "spark.kubernetes.file.upload.path": "s3a://b/u"}
-		}, []string{"sparkConf[spark.jars.packages]", "sparkConf[spark.kubernetes.file.upload.path]"}},
+		}, []string{"sparkConf[spark.jars.packages]"}},
+		{"upload path alone", func(s *stokev1.SparkApplicationSpec) {
+			s.SparkConf = map[string]string{"spark.kubernetes.file.upload.path": "s3a://b/u", "spark.jars.ivy": "/tmp/ivy"}
+		}, nil},
 		{"file in conf list", func(s *stokev1.SparkApplicationSpec) {
 			s.SparkConf = map[string]string{"spark.files": "https://e.com/a, file:/x"}
 		},
