@@ -112,10 +112,17 @@ func writeReport(path string) error {
 	}
 	b.WriteString(unsupportedSection)
 	b.WriteString(brokenSection())
-	b.WriteString("\nThe harness itself passes `spark.kubernetes.submission.waitAppCompletion=false`, Stoke's rendered executor\n")
-	b.WriteString("template as `spark.kubernetes.executor.podTemplateFile` and a driver template with `enableServiceLinks: false` as\n")
-	b.WriteString("`spark.kubernetes.driver.podTemplateFile`; the first and last of these keys are dropped from spark-submit's\n")
-	b.WriteString("properties. It sets `SPARK_USER` to Stoke's user (`spark`) and an empty `SPARK_CONF_DIR`.\n")
+	b.WriteString("\n## How spark-submit is called\n\n")
+	b.WriteString("`spark.SubmitArgs` (also what the SparkSubmitPod mode runs) derives the command line from the application: every\n")
+	b.WriteString("property Stoke derives, as `--conf`, except those spark-submit sets itself; `--jars/--files/--py-files/--archives`;\n")
+	b.WriteString("`--proxy-user` for `spark.kubernetes.proxyUser`; `--class`, `--name`, the primary resource and the arguments;\n")
+	b.WriteString("`spark.kubernetes.submission.waitAppCompletion=false`; Stoke's rendered executor template as\n")
+	b.WriteString("`spark.kubernetes.executor.podTemplateFile`; and as `spark.kubernetes.driver.podTemplateFile` the driver template\n")
+	b.WriteString("`spark.DriverTemplate` writes: the driver's `template` plus the driver fields Spark has no properties for\n")
+	b.WriteString("(tolerations, affinity, security contexts, init containers, sidecars, `valueFrom` env, `envFrom`, volume mounts and\n")
+	b.WriteString("their volumes) and `enableServiceLinks: false`. The first and last of those keys are dropped from spark-submit's\n")
+	b.WriteString("properties. The harness sets `SPARK_USER` to Stoke's user (`spark`, or the proxy user), an empty\n")
+	b.WriteString("`SPARK_CONF_DIR`, and `SPARK_SUBMIT_OPTS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC` (a short JVM run).\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
