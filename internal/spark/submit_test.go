@@ -172,3 +172,37 @@ func TestSubmitter(t *testing.T) {
 		t.Errorf("executor template differs from Build's")
 	}
 }
+
+func TestBuildDriverClaims(t *testing.T) {
+	app := scalaApp()
+	app.Spec.SparkConf = map[string]string{
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.a.mount.path":           "/a",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.a.options.claimName":    "fixed",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.b.mount.path":           "/b",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.b.options.claimName":    "OnDemand",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.b.options.storageClass": "fast",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.b.options.sizeLimit":    "5Gi",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.c.mount.path":           "/c",
+		"spark.kubernetes.driver.volumes.persistentVolumeClaim.c.options.claimName":    "OnDemand", // no size: no claim
+	}
+	objs := mustBuild(t, app)
+	claimNames := map[string]string{}
+	for _, v := range objs.DriverPod.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			claimNames[v.Name] = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	want := map[string]string{"a": "fixed", "b": "spark-pi-1-driver-pvc-1", "c": "spark-pi-1-driver-pvc-2"}
+	if !reflect.DeepEqual(claimNames, want) {
+		t.Errorf("claim names = %v, want %v", claimNames, want)
+	}
+	if len(objs.Claims) != 1 {
+		t.Fatalf("claims = %d, want 1", len(objs.Claims))
+	}
+	c := objs.Claims[0]
+	if c.Name != "spark-pi-1-driver-pvc-1" || c.Namespace != "default" || c.Labels[LabelAppSelector] != objs.Names.AppID ||
+		*c.Spec.StorageClassName != "fast" || c.Spec.AccessModes[0] != corev1.ReadWriteOncePod ||
+		c.Spec.Resources.Requests.Storage().String() != "5Gi" {
+		t.Errorf("claim = %+v", c)
+	}
+}
