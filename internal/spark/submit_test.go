@@ -201,8 +201,12 @@ func TestBuildDriverClaims(t *testing.T) {
 	}
 	c := objs.Claims[0]
 	if c.Name != "spark-pi-1-driver-pvc-1" || c.Namespace != "default" || c.Labels[LabelAppSelector] != objs.Names.AppID ||
-		*c.Spec.StorageClassName != "fast" || c.Spec.AccessModes[0] != corev1.ReadWriteOncePod ||
+		*c.Spec.StorageClassName != "fast" || c.Spec.AccessModes[0] != corev1.ReadWriteOnce ||
 		c.Spec.Resources.Requests.Storage().String() != "5Gi" {
 		t.Errorf("claim = %+v", c)
+	}
+	app.Spec.SparkVersion = "4.0.1"
+	if m := mustBuild(t, app).Claims[0].Spec.AccessModes; m[0] != corev1.ReadWriteOncePod {
+		t.Errorf("Spark 4 access modes = %v, want ReadWriteOncePod", m)
 	}
 }

@@ -22,8 +22,8 @@ type confVolume struct {
 // spark.kubernetes.<role>.volumes.* properties, in name order. Spark 3 ignores a hostPath's options.type.
 //
 // A persistentVolumeClaim's claimName "OnDemand" becomes <prefix>-driver-pvc-<index>, and a claim with both
-// options.storageClass and options.sizeLimit is created by Spark (returned as claims): ReadWriteOncePod,
-// labelled with the application id. The index is the volume's position in name order (Spark's is the order
+// options.storageClass and options.sizeLimit is created by Spark (returned as claims): ReadWriteOnce in Spark 3,
+// ReadWriteOncePod from Spark 4, labelled with the application id. The index is the volume's position in name order (Spark's is the order
 // of its configuration map).
 func volumesFromProperties(p map[string]string, role, sparkVersion, namespace string, names Names) ([]corev1.Volume, []corev1.VolumeMount, []*corev1.PersistentVolumeClaim, error) {
 	byKey := map[string]*confVolume{}
@@ -87,7 +87,7 @@ func volumesFromProperties(p map[string]string, role, sparkVersion, namespace st
 				ObjectMeta: metav1.ObjectMeta{Name: source.PersistentVolumeClaim.ClaimName, Namespace: namespace,
 					Labels: map[string]string{LabelAppSelector: names.AppID}},
 				Spec: corev1.PersistentVolumeClaimSpec{
-					AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOncePod},
+					AccessModes:      []corev1.PersistentVolumeAccessMode{claimAccessMode(sparkVersion)},
 					StorageClassName: ptrTo(v.options["storageClass"]),
 					Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: size}},
 				},
@@ -162,3 +162,11 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// claimAccessMode is the access mode of the driver's claims: Spark 4 uses ReadWriteOncePod.
+func claimAccessMode(sparkVersion string) corev1.PersistentVolumeAccessMode {
+	if AtLeast(sparkVersion, 4) {
+		return corev1.ReadWriteOncePod
+	}
+	return corev1.ReadWriteOnce
+}

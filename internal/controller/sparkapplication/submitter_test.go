@@ -127,10 +127,10 @@ func TestSparkSubmitPodMode(t *testing.T) {
 			t.Errorf("spark-submit args lack %q:\n%s", want, args)
 		}
 	}
-	c := condition(got, stokev1.ConditionSubmitted)
-	if c == nil || c.Status != metav1.ConditionFalse || c.Reason != "SparkSubmitRunning" {
-		t.Errorf("Submitted = %+v, want False/SparkSubmitRunning", c)
-	}
+	eventually(t, 10*time.Second, "Submitted=False/SparkSubmitRunning", func() (bool, error) {
+		c := condition(getApp(t, ns, "via-submit"), stokev1.ConditionSubmitted)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == "SparkSubmitRunning", nil
+	})
 
 	// spark-submit creates the driver from the template file: its metadata carries the owner and labels.
 	cm := &corev1.ConfigMap{}
