@@ -20,8 +20,9 @@ func writeReport(path string) error {
 	b.WriteString("do not edit by hand. Each case is one SparkApplication (test/conformance/case_test.go). The suite runs real\n")
 	b.WriteString("`spark-submit --deploy-mode cluster` with the equivalent arguments against a real kube-apiserver, builds Stoke's\n")
 	b.WriteString("objects for the same application with `spark.Build` (server-side dry run, so both sides carry the apiserver's\n")
-	b.WriteString("defaults), normalises what is random or intentionally different, and compares the driver pod, its Service and\n")
-	b.WriteString("the ConfigMap (spark.properties compared as parsed properties).\n\n")
+	b.WriteString("defaults), normalises what is random or intentionally different, and compares the driver pod, its Service, the\n")
+	b.WriteString("ConfigMap (spark.properties compared as parsed properties), the Spark 4.2+ NetworkPolicy and the driver's volume\n")
+	b.WriteString("claims.\n\n")
 
 	byCell := map[string]result{}
 	var caseNames []string
