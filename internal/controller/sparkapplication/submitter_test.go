@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -198,4 +199,34 @@ func TestSparkSubmitPodTimeout(t *testing.T) {
 	eventually(t, 10*time.Second, "the spark-submit pod to be deleted", func() (bool, error) {
 		return !exists(t, sub), nil
 	})
+}
+
+// TestNetworkPolicyFromSpark42 checks that an attempt of a Spark 4.2+ application gets the driver's
+// NetworkPolicy, owned by the driver pod like its ConfigMap and Service, and a Spark 3.5 one does not.
+func TestNetworkPolicyFromSpark42(t *testing.T) {
+	ns := env.Namespace(t)
+	startOperator(t, ns)
+	app4 := newApp(ns, "spark-four")
+	app4.Spec.SparkVersion, app4.Spec.Image = "4.3.0", "spark:4.3.0"
+	create(t, app4)
+	create(t, newApp(ns, "spark-three"))
+	driver := waitAttempt(t, ns, "spark-four", 1)
+	waitAttempt(t, ns, "spark-three", 1)
+
+	names := spark.NamesFor("spark-four", getApp(t, ns, "spark-four").UID, 1)
+	np := &networkingv1.NetworkPolicy{}
+	eventually(t, 10*time.Second, "the NetworkPolicy", func() (bool, error) {
+		err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: names.NetworkPolicy}, np)
+		return err == nil, client.IgnoreNotFound(err)
+	})
+	if !metav1.IsControlledBy(np, driver) || np.Spec.PodSelector.MatchLabels[spark.LabelAppSelector] != names.AppID {
+		t.Errorf("NetworkPolicy = owners %v, selector %v", np.OwnerReferences, np.Spec.PodSelector)
+	}
+	list := &networkingv1.NetworkPolicyList{}
+	if err := env.Client.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 {
+		t.Errorf("%d NetworkPolicies, want only Spark 4.3's", len(list.Items))
+	}
 }
