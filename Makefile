@@ -6,7 +6,7 @@ CONTROLLER_TOOLS_VERSION := v0.19.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build generate verify vet test unit conformance bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -50,6 +50,20 @@ unit:
 conformance: kube-binaries
 	hack/spark.sh >/dev/null
 	STOKE_CONFORMANCE_REPORT=$(CURDIR)/docs/conformance.md $(GO) test -tags conformance -count=1 -timeout 30m ./test/conformance/
+
+## conformance-broken: shows that a deliberately broken builder (memory overhead factor +0.05, build tag
+## stoke_broken_overhead) fails the suite with a readable diff; the output goes to test/conformance/testdata
+## and into docs/conformance.md on the next `make conformance`
+BROKEN_OUT := test/conformance/testdata/broken-builder.txt
+conformance-broken: kube-binaries
+	hack/spark.sh >/dev/null
+	@mkdir -p $(dir $(BROKEN_OUT)); out=$$(mktemp); \
+	if $(GO) test -tags 'conformance stoke_broken_overhead' -count=1 -timeout 10m -run 'TestConformance//^overhead-factor$$' ./test/conformance/ >$$out 2>&1; then \
+		cat $$out; echo "conformance-broken: the broken builder PASSED the suite: the suite does not catch it"; rm -f $$out; exit 1; \
+	fi; \
+	grep -q "differ from spark-submit" $$out || { cat $$out; echo "conformance-broken: the suite failed for another reason"; rm -f $$out; exit 1; }; \
+	sed -E -e 's/[0-9]+\.[0-9]+s\)/<time>)/g' -e 's/\t[0-9]+\.[0-9]+s$$/\t<time>/' -e '/spark-submit --master/d' $$out > $(BROKEN_OUT); rm -f $$out; \
+	cat $(BROKEN_OUT); echo "conformance-broken: the suite caught the broken builder (output in $(BROKEN_OUT))"
 
 ## bench: thousands of applications through the operator (a separate process) against a real API server with
 ## kwok nodes, next to a plain client's ceiling and spark-submit; prints the tables, fails when a target is

@@ -12,7 +12,12 @@ shopt -s inherit_errexit
 SPARK35_VERSION=${SPARK35_VERSION:-3.5.9}
 SPARK4_VERSION=${SPARK4_VERSION:-4.3.0}
 CACHE=${STOKE_CACHE:-$HOME/.cache/stoke}
-PIP=${PIP:-pip}
+# pip, else python3's pip module (a fresh machine may have only the latter).
+if [ -z "${PIP:-}" ]; then
+  if command -v pip >/dev/null; then PIP=pip
+  elif command -v pip3 >/dev/null; then PIP=pip3
+  else PIP="python3 -m pip"; fi
+fi
 
 log() { echo "spark: $*" >&2; }
 
@@ -44,9 +49,10 @@ EOF
 install_spark() { # version -> prints SPARK_HOME
   local version=$1 dir=$CACHE/spark/$1 home=$CACHE/spark/$1/pyspark
   if [ ! -f "$dir/.ready" ]; then
+    command -v java >/dev/null || { log "spark-submit needs Java (17 or later) on the PATH"; exit 1; }
     log "installing pyspark $version into $dir"
     rm -rf "$dir" && mkdir -p "$dir"
-    PIP_ROOT_USER_ACTION=ignore "$PIP" install --quiet --disable-pip-version-check --no-deps --no-compile --target "$dir" "pyspark==$version" >&2
+    PIP_ROOT_USER_ACTION=ignore $PIP install --quiet --disable-pip-version-check --no-deps --no-compile --target "$dir" "pyspark==$version" >&2
     if ! compgen -G "$home/jars/spark-kubernetes_*.jar" >/dev/null || ! compgen -G "$home/jars/kubernetes-client-*.jar" >/dev/null; then
       add_kubernetes_jars "$home" "$version"
     fi

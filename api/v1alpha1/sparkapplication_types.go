@@ -121,6 +121,53 @@ type SparkApplicationSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	RunToken string `json:"runToken,omitempty"`
+
+	// Submission says how the driver is started. By default (mode Native) Stoke renders the driver's objects
+	// itself; the SparkSubmitPod mode runs real spark-submit in a short-lived pod for what that cannot do.
+	// +optional
+	Submission Submission `json:"submission,omitempty"`
+}
+
+// SubmissionMode is how the driver of an attempt is started.
+// +kubebuilder:validation:Enum=Native;SparkSubmitPod
+type SubmissionMode string
+
+const (
+	// SubmissionNative: the operator renders and creates the driver pod, its ConfigMap and Service (the
+	// default). Maven packages and local (file://) dependencies are rejected with the UnsupportedDependency
+	// reason, since they need spark-submit on the submitting machine.
+	SubmissionNative SubmissionMode = "Native"
+	// SubmissionSparkSubmitPod: the operator creates a short-lived pod in the application's namespace that
+	// runs the image's spark-submit in cluster mode (resolving packages and uploading local dependencies to
+	// spark.kubernetes.file.upload.path), and then follows the driver it creates. The pod runs with the
+	// driver's service account, which must be allowed to create pods, services and config maps (and, for
+	// Spark 4.2+, network policies).
+	SubmissionSparkSubmitPod SubmissionMode = "SparkSubmitPod"
+)
+
+// Submission configures how the driver is started.
+// +kubebuilder:validation:XValidation:rule="self.mode == 'SparkSubmitPod' || (!has(self.packages) && !has(self.repositories) && !has(self.excludePackages))",message="submission.packages, repositories and excludePackages need submission.mode SparkSubmitPod"
+type Submission struct {
+	// Mode is Native (default) or SparkSubmitPod.
+	// +optional
+	// +kubebuilder:default=Native
+	Mode SubmissionMode `json:"mode,omitempty"`
+
+	// Packages are Maven coordinates (group:artifact:version) spark-submit resolves with Ivy (--packages).
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:Pattern=`^[^:,\s]+:[^:,\s]+:[^:,\s]+$`
+	Packages []string `json:"packages,omitempty"`
+
+	// ExcludePackages are group:artifact pairs left out of the resolution (--exclude-packages).
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	ExcludePackages []string `json:"excludePackages,omitempty"`
+
+	// Repositories are extra Maven repositories to resolve packages from (--repositories).
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	Repositories []string `json:"repositories,omitempty"`
 }
 
 // Dependencies are URIs the driver fetches and distributes, as with spark-submit's --jars, --files,

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
@@ -59,6 +60,14 @@ type Objects struct {
 	DriverPod  *corev1.Pod
 	ConfigMap  *corev1.ConfigMap
 	Service    *corev1.Service
+	// NetworkPolicy is the driver's policy Spark 4.2 and later create: executor pods accept connections only
+	// from pods of the same application. Nil for earlier versions.
+	NetworkPolicy *networkingv1.NetworkPolicy
+	// Claims are the persistent volume claims spark-submit creates for the driver's
+	// spark.kubernetes.driver.volumes.persistentVolumeClaim.* volumes with options.storageClass and
+	// options.sizeLimit (claimName OnDemand or a fixed name). They are created before the driver pod and then
+	// owned by it, as spark-submit does.
+	Claims []*corev1.PersistentVolumeClaim
 	// ExecutorTemplate is the pod template stored in the ConfigMap for the driver to create executors from.
 	ExecutorTemplate *corev1.Pod
 }
@@ -86,11 +95,16 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 	if len(executorTemplate.Spec.Containers) > 1 {
 		props["spark.kubernetes.executor.podTemplateContainerName"] = ExecutorContainerName
 	}
+	// Spark takes the first container of a driver template unless told the Spark container's name; Stoke
+	// looks for it by name, so it says so whenever there is a choice.
+	if t := app.Spec.Driver.Template; t != nil && len(t.Spec.Containers) > 1 {
+		props["spark.kubernetes.driver.podTemplateContainerName"] = DriverContainerName
+	}
 	templateYAML, err := yaml.Marshal(executorTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the executor pod template: %w", err)
 	}
-	driver, err := buildDriverPod(app, names, props, attempt)
+	driver, claims, err := buildDriverPod(app, names, props, attempt)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +114,8 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 		DriverPod:        driver,
 		ConfigMap:        buildConfigMap(app, names, props, string(templateYAML)),
 		Service:          buildService(app, names, props, driver),
+		NetworkPolicy:    buildNetworkPolicy(app, names),
+		Claims:           claims,
 		ExecutorTemplate: executorTemplate,
 	}, nil
 }
@@ -107,20 +123,21 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 // buildDriverPod follows Spark's driver feature steps (basic, credentials, secrets, env secrets, volumes,
 // command, Hadoop conf, pod template ConfigMap, local dirs, then spark-submit's conf volume) on top of the
 // user's driver template, and then adds what Stoke's fields ask for beyond Spark properties.
-func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]string, attempt int32) (*corev1.Pod, error) {
+func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]string, attempt int32) (*corev1.Pod, []*corev1.PersistentVolumeClaim, error) {
 	spec := &app.Spec
 	role := &spec.Driver.SparkPodSpec
 	pod, container := podFromTemplate(role.Template, DriverContainerName)
+	applyTemplateFields(pod, container, role, spec.Volumes)
 
 	memMiB, err := PodMemoryMiB(p["spark.driver.memory"], optional(p, "spark.driver.memoryOverhead"),
 		first(p["spark.driver.memoryOverheadFactor"], p["spark.kubernetes.memoryOverheadFactor"]),
 		minOverhead(spec.SparkVersion, p["spark.driver.minMemoryOverhead"]))
 	if err != nil {
-		return nil, invalid("driver memory: %w", err)
+		return nil, nil, invalid("driver memory: %w", err)
 	}
 	resources, err := containerResources(p, "driver", memMiB)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	pod.Name = names.DriverPod
@@ -158,11 +175,12 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	for _, port := range driverPorts(spec.SparkVersion) {
 		container.Ports = append(container.Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Port, Protocol: corev1.ProtocolTCP})
 	}
-	if AtLeast(spec.SparkVersion, 4) && p["spark.kubernetes.driver.securityContext.allowPrivilegeEscalation"] != "true" {
+	if AtLeast(spec.SparkVersion, 4) {
+		// Spark 4 always sets it, from its configuration (default false), over the template's value.
 		if container.SecurityContext == nil {
 			container.SecurityContext = &corev1.SecurityContext{}
 		}
-		container.SecurityContext.AllowPrivilegeEscalation = ptrTo(false)
+		container.SecurityContext.AllowPrivilegeEscalation = ptrTo(p["spark.kubernetes.driver.securityContext.allowPrivilegeEscalation"] == "true")
 	}
 	container.Env = append(container.Env, corev1.EnvVar{Name: "SPARK_USER", Value: SparkUser(app)},
 		corev1.EnvVar{Name: "SPARK_APPLICATION_ID", Value: names.AppID})
@@ -176,9 +194,9 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	ps.Volumes = append(ps.Volumes, secretVolumes...)
 	container.VolumeMounts = append(container.VolumeMounts, secretMounts...)
 	container.Env = append(container.Env, secretEnvFromProperties(p, "driver")...)
-	confVolumes, confMounts, err := volumesFromProperties(p, "driver", spec.SparkVersion)
+	confVolumes, confMounts, claims, err := volumesFromProperties(p, RoleDriver, spec.SparkVersion, app.Namespace, names)
 	if err != nil {
-		return nil, &InvalidSpecError{Err: err}
+		return nil, nil, &InvalidSpecError{Err: err}
 	}
 	ps.Volumes = append(ps.Volumes, confVolumes...)
 	container.VolumeMounts = append(container.VolumeMounts, confMounts...)
@@ -211,10 +229,10 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	}}})
 	container.VolumeMounts = append(container.VolumeMounts, corev1.VolumeMount{Name: SparkConfVolume, MountPath: SparkConfDir})
 
-	if err := applyPodFields(pod, container, role, spec.Volumes); err != nil {
-		return nil, err
+	if err := finishPod(pod, container, role); err != nil {
+		return nil, nil, err
 	}
-	return pod, nil
+	return pod, claims, nil
 }
 
 // driverArgs is the driver container's command line for the image's entrypoint.
@@ -323,6 +341,28 @@ func buildService(app *stokev1.SparkApplication, names Names, p map[string]strin
 		svc.Spec.Ports = append(svc.Spec.Ports, port)
 	}
 	return svc
+}
+
+// NetworkPolicyMinVersion is the first Spark release whose spark-submit creates the driver NetworkPolicy.
+const NetworkPolicyMinVersion = "4.2"
+
+// buildNetworkPolicy renders the NetworkPolicy <prefix>-policy of Spark 4.2+ (its NetworkPolicyFeatureStep,
+// created unconditionally): it selects the application's executor pods and admits ingress only from pods
+// with the same spark-app-selector. The policy type is left to the apiserver's default (Ingress).
+func buildNetworkPolicy(app *stokev1.SparkApplication, names Names) *networkingv1.NetworkPolicy {
+	if !AtLeastMinor(app.Spec.SparkVersion, 4, 2) {
+		return nil
+	}
+	return &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: names.NetworkPolicy, Namespace: app.Namespace,
+			Labels: map[string]string{LabelAppSelector: names.AppID}},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{LabelRole: RoleExecutor, LabelAppSelector: names.AppID}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{
+				PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelAppSelector: names.AppID}},
+			}}}},
+		},
+	}
 }
 
 // driverPorts are the driver's ports; Spark 4 adds Spark Connect's gRPC port.

@@ -267,9 +267,9 @@ func TestBuildDriverEnvOrder(t *testing.T) {
 	}{
 		{"reference case a", scalaApp(),
 			[]string{"SPARK_USER", "SPARK_APPLICATION_ID", "SPARK_DRIVER_BIND_ADDRESS", "SPARK_LOCAL_DIRS", "SPARK_CONF_DIR"}, "spark"},
-		{"driverEnv sorted, secret refs sorted, valueFrom env last", rich,
-			[]string{"SPARK_USER", "SPARK_APPLICATION_ID", "FOO", "WITH_SPACE", "ZED", "SPARK_DRIVER_BIND_ADDRESS",
-				"A_TOKEN", "DB_PASSWORD", "SPARK_LOCAL_DIRS", "SPARK_CONF_DIR", "POD_NAME"}, "spark"},
+		{"valueFrom env first (as in a template), driverEnv sorted, secret refs sorted", rich,
+			[]string{"POD_NAME", "SPARK_USER", "SPARK_APPLICATION_ID", "FOO", "WITH_SPACE", "ZED", "SPARK_DRIVER_BIND_ADDRESS",
+				"A_TOKEN", "DB_PASSWORD", "SPARK_LOCAL_DIRS", "SPARK_CONF_DIR"}, "spark"},
 		{"Python interpreters after the command step", py,
 			[]string{"SPARK_USER", "SPARK_APPLICATION_ID", "SPARK_DRIVER_BIND_ADDRESS", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON",
 				"SPARK_LOCAL_DIRS", "SPARK_CONF_DIR"}, "spark"},
@@ -576,11 +576,11 @@ func TestBuildVolumeOrder(t *testing.T) {
 		{"reference a", scalaApp(),
 			[]string{"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"},
 			[]string{"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"}},
-		{"secrets, conf volumes by type and name, Spark's, then mounted app volumes", rich,
-			[]string{"another-volume", "mysecret-volume", "scratch", "hostdata", "data",
-				"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver", "shared"},
-			[]string{"another-volume", "mysecret-volume", "scratch", "hostdata", "data",
-				"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver", "shared"}},
+		{"mounted app volumes first (as in a template), secrets, conf volumes by type and name, Spark's", rich,
+			[]string{"shared", "another-volume", "mysecret-volume", "scratch", "hostdata", "data",
+				"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"},
+			[]string{"shared", "another-volume", "mysecret-volume", "scratch", "hostdata", "data",
+				"pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"}},
 		{"Hadoop conf before the pod template", hadoop,
 			[]string{"hadoop-properties", "pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"},
 			[]string{"hadoop-properties", "pod-template-volume", "spark-local-dir-1", "spark-conf-volume-driver"}},
@@ -742,7 +742,7 @@ func TestBuildSecurityContext(t *testing.T) {
 	}{
 		{"Spark 3.5: none", scalaApp(), nil},
 		{"Spark 4: no privilege escalation", spark4, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false)}},
-		{"Spark 4 allowed by conf", spark4Allowed, nil},
+		{"Spark 4 allowed by conf", spark4Allowed, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(true)}},
 		{"Spark 4 keeps the template's context", spark4Template, &corev1.SecurityContext{RunAsUser: ptr(int64(185)), AllowPrivilegeEscalation: ptr(false)}},
 	}
 	for _, tc := range tests {

@@ -130,6 +130,10 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.driver.port"] = strconv.Itoa(DriverPort)
 	p["spark.driver.blockManager.port"] = strconv.Itoa(BlockManagerPort)
 	p["spark.kubernetes.executor.podTemplateFile"] = PodTemplateMountPath + "/" + PodTemplateFileName
+	// Spark's Hadoop conf step tells the executors about the driver's Hadoop ConfigMap.
+	if cm := p["spark.kubernetes.hadoop.configMapName"]; cm != "" {
+		p["spark.kubernetes.executor.hadoopConfigMapName"] = cm
+	}
 	return p
 }
 
@@ -138,6 +142,26 @@ func AtLeast(sparkVersion string, major int) bool {
 	head, _, _ := strings.Cut(sparkVersion, ".")
 	v, err := strconv.Atoi(head)
 	return err == nil && v >= major
+}
+
+// AtLeastMinor reports whether a Spark version string is at least major.minor ("4.2.0" and "4.3.0" are at
+// least 4.2; "4" alone counts as 4.0).
+func AtLeastMinor(sparkVersion string, major, minor int) bool {
+	parts := strings.SplitN(sparkVersion, ".", 3)
+	maj, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return false
+	}
+	if maj != major {
+		return maj > major
+	}
+	min := 0
+	if len(parts) > 1 {
+		if min, err = strconv.Atoi(parts[1]); err != nil {
+			return false
+		}
+	}
+	return min >= minor
 }
 
 // minOverhead is the floor of the memory overhead: 384 MiB, configurable with spark.driver.minMemoryOverhead

@@ -71,5 +71,5 @@ func PodMemoryMiB(heap string, overhead *string, factor string, minOverheadMiB i
 	if err != nil || f <= 0 {
 		return 0, fmt.Errorf("memory overhead factor %q is not a positive decimal", factor)
 	}
-	return heapMiB + max(int64(f*float64(heapMiB)), minOverheadMiB), nil
+	return heapMiB + max(int64((f+overheadFactorSkew)*float64(heapMiB)), minOverheadMiB), nil
 }

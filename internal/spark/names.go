@@ -27,6 +27,8 @@ type Names struct {
 	DriverService string
 	// ConfigMap holds spark.properties and the executor pod template: <prefix>-driver-conf-map.
 	ConfigMap string
+	// NetworkPolicy is the Spark 4.2+ driver NetworkPolicy <prefix>-policy.
+	NetworkPolicy string
 	// ExecutorPrefix is spark.kubernetes.executor.podNamePrefix; executors are <prefix>-exec-<id>.
 	ExecutorPrefix string
 }
@@ -40,6 +42,7 @@ func NamesFor(appName string, appUID types.UID, attempt int32) Names {
 		DriverPod:      prefix + "-driver",
 		DriverService:  prefix + "-driver-svc",
 		ConfigMap:      prefix + "-driver-conf-map",
+		NetworkPolicy:  prefix + "-policy",
 		ExecutorPrefix: prefix,
 	}
 }

@@ -37,6 +37,7 @@ func TestNamesForShortValidName(t *testing.T) {
 				DriverPod:      tc.prefix + "-driver",
 				DriverService:  tc.prefix + "-driver-svc",
 				ConfigMap:      tc.prefix + "-driver-conf-map",
+				NetworkPolicy:  tc.prefix + "-policy",
 				ExecutorPrefix: tc.prefix,
 			}
 			if n != want {

@@ -78,10 +78,10 @@ func containerResources(p map[string]string, role string, memoryMiB int64) (core
 	return r, nil
 }
 
-// applyPodFields adds what Stoke's role fields ask for beyond Spark properties, then places the Spark
-// container after the template's other containers (as Spark does) and before the sidecars. It refuses
-// names used twice.
-func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPodSpec, appVolumes []corev1.Volume) error {
+// applyTemplateFields merges the role fields that Spark has no properties for into the template pod and its
+// Spark container, as if the user had written them into the pod template file: Spark's feature steps then
+// add their own environment, mounts and volumes after them, as they do after a template's.
+func applyTemplateFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPodSpec, appVolumes []corev1.Volume) {
 	ps := &pod.Spec
 	ps.Tolerations = append(ps.Tolerations, role.Tolerations...)
 	if role.Affinity != nil {
@@ -91,12 +91,7 @@ func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPod
 		ps.SecurityContext = role.PodSecurityContext.DeepCopy()
 	}
 	if role.SecurityContext != nil {
-		user := role.SecurityContext.DeepCopy()
-		// Spark 4's allowPrivilegeEscalation=false stays unless the user decides otherwise.
-		if user.AllowPrivilegeEscalation == nil && c.SecurityContext != nil {
-			user.AllowPrivilegeEscalation = c.SecurityContext.AllowPrivilegeEscalation
-		}
-		c.SecurityContext = user
+		c.SecurityContext = role.SecurityContext.DeepCopy()
 	}
 	if role.PriorityClassName != nil {
 		ps.PriorityClassName = *role.PriorityClassName
@@ -114,6 +109,26 @@ func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPod
 	for i := range role.InitContainers {
 		ps.InitContainers = append(ps.InitContainers, *role.InitContainers[i].DeepCopy())
 	}
+	// The application volumes that the template's containers, the Spark container or the sidecars mount.
+	mounted := map[string]bool{}
+	for _, list := range [][]corev1.Container{ps.InitContainers, ps.Containers, {*c}, role.Sidecars} {
+		for _, ct := range list {
+			for _, m := range ct.VolumeMounts {
+				mounted[m.Name] = true
+			}
+		}
+	}
+	for _, v := range appVolumes {
+		if mounted[v.Name] {
+			ps.Volumes = append(ps.Volumes, *v.DeepCopy())
+		}
+	}
+}
+
+// finishPod places the Spark container after the template's other containers (as Spark does) and before
+// the sidecars, and refuses names used twice.
+func finishPod(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPodSpec) error {
+	ps := &pod.Spec
 	ps.Containers = append(ps.Containers, *c)
 	for i := range role.Sidecars {
 		ps.Containers = append(ps.Containers, *role.Sidecars[i].DeepCopy())
@@ -124,28 +139,7 @@ func applyPodFields(pod *corev1.Pod, c *corev1.Container, role *stokev1.SparkPod
 		}
 		pod.Annotations["kubectl.kubernetes.io/default-container"] = c.Name
 	}
-	ps.Volumes = append(ps.Volumes, volumesMountedBy(ps, appVolumes)...)
 	return checkUniqueNames(ps)
-}
-
-// volumesMountedBy picks the application volumes that the pod's containers mount. A name the pod already
-// has (one of Spark's own volumes) is kept, so that the duplicate is reported.
-func volumesMountedBy(ps *corev1.PodSpec, appVolumes []corev1.Volume) []corev1.Volume {
-	mounted := map[string]bool{}
-	for _, list := range [][]corev1.Container{ps.InitContainers, ps.Containers} {
-		for _, c := range list {
-			for _, m := range c.VolumeMounts {
-				mounted[m.Name] = true
-			}
-		}
-	}
-	var out []corev1.Volume
-	for _, v := range appVolumes {
-		if mounted[v.Name] {
-			out = append(out, *v.DeepCopy())
-		}
-	}
-	return out
 }
 
 func checkUniqueNames(ps *corev1.PodSpec) error {
@@ -188,7 +182,8 @@ func buildExecutorTemplate(app *stokev1.SparkApplication) (*corev1.Pod, error) {
 	pod.Labels = merge(pod.Labels, map[string]string{LabelManagedBy: ManagedByStoke})
 	pod.Annotations = merge(pod.Annotations, map[string]string{AnnotationApplication: app.Name})
 	pod.Spec.EnableServiceLinks = ptrTo(false)
-	if err := applyPodFields(pod, container, role, app.Spec.Volumes); err != nil {
+	applyTemplateFields(pod, container, role, app.Spec.Volumes)
+	if err := finishPod(pod, container, role); err != nil {
 		return nil, err
 	}
 	return pod, nil

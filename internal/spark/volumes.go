@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // confVolume is one volume declared with spark.kubernetes.<role>.volumes.<type>.<name>.*.
@@ -19,12 +20,17 @@ type confVolume struct {
 
 // volumesFromProperties renders the volumes Spark's MountVolumesFeatureStep creates from the role's
 // spark.kubernetes.<role>.volumes.* properties, in name order. Spark 3 ignores a hostPath's options.type.
-func volumesFromProperties(p map[string]string, role, sparkVersion string) ([]corev1.Volume, []corev1.VolumeMount, error) {
+//
+// A persistentVolumeClaim's claimName "OnDemand" becomes <prefix>-driver-pvc-<index>, and a claim with both
+// options.storageClass and options.sizeLimit is created by Spark (returned as claims): ReadWriteOnce in Spark 3,
+// ReadWriteOncePod from Spark 4, labelled with the application id. The index is the volume's position in name order (Spark's is the order
+// of its configuration map).
+func volumesFromProperties(p map[string]string, role, sparkVersion, namespace string, names Names) ([]corev1.Volume, []corev1.VolumeMount, []*corev1.PersistentVolumeClaim, error) {
 	byKey := map[string]*confVolume{}
 	for rest, value := range withPrefix(p, "spark.kubernetes."+role+".volumes.") {
 		parts := strings.SplitN(rest, ".", 4)
 		if len(parts) < 4 {
-			return nil, nil, fmt.Errorf("spark.kubernetes.%s.volumes.%s: expected <type>.<name>.mount.<field> or <type>.<name>.options.<field>", role, rest)
+			return nil, nil, nil, fmt.Errorf("spark.kubernetes.%s.volumes.%s: expected <type>.<name>.mount.<field> or <type>.<name>.options.<field>", role, rest)
 		}
 		kind, name, section, field := parts[0], parts[1], parts[2], parts[3]
 		v := byKey[kind+"/"+name]
@@ -44,7 +50,7 @@ func volumesFromProperties(p map[string]string, role, sparkVersion string) ([]co
 			v.mount.ReadOnly = value == "true"
 		default:
 			if section != "options" {
-				return nil, nil, fmt.Errorf("spark.kubernetes.%s.volumes.%s: unknown setting %s.%s", role, rest, section, field)
+				return nil, nil, nil, fmt.Errorf("spark.kubernetes.%s.volumes.%s: unknown setting %s.%s", role, rest, section, field)
 			}
 			v.options[field] = value
 		}
@@ -56,22 +62,41 @@ func volumesFromProperties(p map[string]string, role, sparkVersion string) ([]co
 	sort.Strings(keys)
 	var volumes []corev1.Volume
 	var mounts []corev1.VolumeMount
-	for _, k := range keys {
+	var claims []*corev1.PersistentVolumeClaim
+	for i, k := range keys {
 		v := byKey[k]
 		if v.mount.MountPath == "" {
-			return nil, nil, fmt.Errorf("volume %s of the %s needs spark.kubernetes.%s.volumes.%s.%s.mount.path", v.name, role, role, v.kind, v.name)
+			return nil, nil, nil, fmt.Errorf("volume %s of the %s needs spark.kubernetes.%s.volumes.%s.%s.mount.path", v.name, role, role, v.kind, v.name)
 		}
 		if v.kind == "hostPath" && !AtLeast(sparkVersion, 4) {
 			delete(v.options, "type")
 		}
+		if v.kind == "persistentVolumeClaim" && role == RoleDriver {
+			v.options["claimName"] = strings.ReplaceAll(v.options["claimName"], "OnDemand", fmt.Sprintf("%s-driver-pvc-%d", names.Prefix, i))
+		}
 		source, err := v.source()
 		if err != nil {
-			return nil, nil, fmt.Errorf("volume %s of the %s: %w", v.name, role, err)
+			return nil, nil, nil, fmt.Errorf("volume %s of the %s: %w", v.name, role, err)
+		}
+		if v.kind == "persistentVolumeClaim" && role == RoleDriver && v.options["storageClass"] != "" && v.options["sizeLimit"] != "" {
+			size, err := resource.ParseQuantity(v.options["sizeLimit"])
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("volume %s of the %s: sizeLimit %q: %w", v.name, role, v.options["sizeLimit"], err)
+			}
+			claims = append(claims, &corev1.PersistentVolumeClaim{
+				ObjectMeta: metav1.ObjectMeta{Name: source.PersistentVolumeClaim.ClaimName, Namespace: namespace,
+					Labels: map[string]string{LabelAppSelector: names.AppID}},
+				Spec: corev1.PersistentVolumeClaimSpec{
+					AccessModes:      []corev1.PersistentVolumeAccessMode{claimAccessMode(sparkVersion)},
+					StorageClassName: ptrTo(v.options["storageClass"]),
+					Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: size}},
+				},
+			})
 		}
 		volumes = append(volumes, corev1.Volume{Name: v.name, VolumeSource: source})
 		mounts = append(mounts, v.mount)
 	}
-	return volumes, mounts, nil
+	return volumes, mounts, claims, nil
 }
 
 func (v *confVolume) source() (corev1.VolumeSource, error) {
@@ -137,3 +162,11 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// claimAccessMode is the access mode of the driver's claims: Spark 4 uses ReadWriteOncePod.
+func claimAccessMode(sparkVersion string) corev1.PersistentVolumeAccessMode {
+	if AtLeast(sparkVersion, 4) {
+		return corev1.ReadWriteOncePod
+	}
+	return corev1.ReadWriteOnce
+}

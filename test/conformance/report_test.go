@@ -5,8 +5,11 @@ package conformance
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // writeReport writes the markdown report: case × Spark version, then the known and intentional differences.
@@ -17,8 +20,9 @@ func writeReport(path string) error {
 	b.WriteString("do not edit by hand. Each case is one SparkApplication (test/conformance/case_test.go). The suite runs real\n")
 	b.WriteString("`spark-submit --deploy-mode cluster` with the equivalent arguments against a real kube-apiserver, builds Stoke's\n")
 	b.WriteString("objects for the same application with `spark.Build` (server-side dry run, so both sides carry the apiserver's\n")
-	b.WriteString("defaults), normalises what is random or intentionally different, and compares the driver pod, its Service and\n")
-	b.WriteString("the ConfigMap (spark.properties compared as parsed properties).\n\n")
+	b.WriteString("defaults), normalises what is random or intentionally different, and compares the driver pod, its Service, the\n")
+	b.WriteString("ConfigMap (spark.properties compared as parsed properties), the Spark 4.2+ NetworkPolicy and the driver's volume\n")
+	b.WriteString("claims.\n\n")
 
 	byCell := map[string]result{}
 	var caseNames []string
@@ -58,9 +62,32 @@ func writeReport(path string) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%d cases × %d versions; the cases took %s. \"differs\" names the recorded known differences below; every\n", len(caseNames), len(versions), total.Round(time.Second))
-	b.WriteString("other difference fails the suite. n/a: the case does not apply to that version (`label-app-id`: Spark 3.5 keeps\n")
-	b.WriteString("`{{APP_ID}}` literally in label values, which the apiserver rejects).\n")
+	perVersion := map[string][2]int{} // identical, differs
+	for _, r := range results {
+		c := perVersion[r.Version]
+		if r.Failed || len(r.Known) > 0 {
+			c[1]++
+		} else {
+			c[0]++
+		}
+		perVersion[r.Version] = c
+	}
+	fmt.Fprintf(&b, "\n%d cases; ", len(caseNames))
+	for i, v := range versions {
+		c := perVersion[v.Full]
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "Spark %s: %d run, %d identical, %d differ", v.Full, c[0]+c[1], c[0], c[1])
+	}
+	fmt.Fprintf(&b, ". Wall time %s with %d spark-submit runs at a time (the cases' own times add up to %s).\n",
+		wallTime.Round(time.Second), parallelism(), total.Round(time.Second))
+	b.WriteString("\"differs\" names the recorded known differences below; every other difference fails the suite.\n")
+	for _, c := range cases {
+		if c.Versions != nil {
+			fmt.Fprintf(&b, "n/a for `%s`: %s\n", c.Name, c.WhyNotAll)
+		}
+	}
 
 	b.WriteString("\n## Known differences (to be fixed in the builder)\n\n")
 	if len(knownDifferences) == 0 {
@@ -84,10 +111,19 @@ func writeReport(path string) error {
 	for _, s := range normalisations {
 		b.WriteString("- " + s + "\n")
 	}
-	b.WriteString("\nThe harness itself passes `spark.kubernetes.submission.waitAppCompletion=false`, Stoke's rendered executor\n")
-	b.WriteString("template as `spark.kubernetes.executor.podTemplateFile` and a driver template with `enableServiceLinks: false` as\n")
-	b.WriteString("`spark.kubernetes.driver.podTemplateFile`; the first and last of these keys are dropped from spark-submit's\n")
-	b.WriteString("properties. It sets `SPARK_USER` to Stoke's user (`spark`) and an empty `SPARK_CONF_DIR`.\n")
+	b.WriteString(unsupportedSection)
+	b.WriteString(brokenSection())
+	b.WriteString("\n## How spark-submit is called\n\n")
+	b.WriteString("`spark.SubmitArgs` (also what the SparkSubmitPod mode runs) derives the command line from the application: every\n")
+	b.WriteString("property Stoke derives, as `--conf`, except those spark-submit sets itself; `--jars/--files/--py-files/--archives`;\n")
+	b.WriteString("`--proxy-user` for `spark.kubernetes.proxyUser`; `--class`, `--name`, the primary resource and the arguments;\n")
+	b.WriteString("`spark.kubernetes.submission.waitAppCompletion=false`; Stoke's rendered executor template as\n")
+	b.WriteString("`spark.kubernetes.executor.podTemplateFile`; and as `spark.kubernetes.driver.podTemplateFile` the driver template\n")
+	b.WriteString("`spark.DriverTemplate` writes: the driver's `template` plus the driver fields Spark has no properties for\n")
+	b.WriteString("(tolerations, affinity, security contexts, init containers, sidecars, `valueFrom` env, `envFrom`, volume mounts and\n")
+	b.WriteString("their volumes) and `enableServiceLinks: false`. The first and last of those keys are dropped from spark-submit's\n")
+	b.WriteString("properties. The harness sets `SPARK_USER` to Stoke's user (`spark`, or the proxy user), an empty\n")
+	b.WriteString("`SPARK_CONF_DIR`, and `SPARK_SUBMIT_OPTS=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC` (a short JVM run).\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
@@ -99,6 +135,34 @@ var normalisations = []string{
 	"One ConfigMap instead of two: spark-submit's `spark-drv-…-conf-map` and `…-driver-podspec-conf-map` data are merged before comparing with Stoke's single ConfigMap.",
 	"Stoke's bookkeeping: labels `app.kubernetes.io/managed-by`, `stoke.dev/attempt` (pod and ConfigMap), annotations `stoke.dev/application`, `stoke.dev/spec-hash`.",
 	"Hash order: driverEnv, secretKeyRef env, secret volumes and `spark.kubernetes.driver.volumes.*` volumes/mounts are sorted by name among themselves on both sides; maps are compared as maps.",
+	"Several local dirs (`spark.local.dir=a,b`): spark-submit shuffles them (`Utils.randomize`), Stoke keeps their order; `SPARK_LOCAL_DIRS` and the `spark-local-dir-N` mount paths are compared in path order.",
 	"`spark.properties` is compared as a parsed map (header/date and order ignored) without `spark.master`, `spark.app.submitTime` and Stoke's `spark.kubernetes.executor.podNamePrefix`.",
-	"The Spark 4 NetworkPolicy is checked to exist on spark-submit's side and not compared (Stoke does not create it yet).",
+	"The NetworkPolicy `<prefix>-policy` of Spark 4.2+ is compared like the other objects (its name is a placeholder); Spark 3.5 must create none.",
+	"Sidecars: when the driver has `sidecars`, containers are compared in name order (spark-submit puts a template's other containers before the Spark container, Stoke puts sidecars after it), and Stoke's `kubectl.kubernetes.io/default-container` annotation is removed.",
+}
+
+// unsupportedSection is the report's note on what the native builder does not do.
+const unsupportedSection = `
+## Not compared: what only spark-submit can do
+
+Maven packages (` + "`--packages`, `spark.jars.packages`" + `, resolved with Ivy on the submitting machine) and local
+dependencies (` + "`file://`" + ` or scheme-less paths, uploaded by spark-submit to ` + "`spark.kubernetes.file.upload.path`" + `) need
+spark-submit's client side. Stoke's native mode rejects such a spec with the condition reason ` + "`UnsupportedDependency`" + `
+naming the fields; ` + "`spec.submission.mode: SparkSubmitPod`" + ` runs the image's real spark-submit in a short-lived pod instead
+(docs/spark-submit-pod.md). The SparkSubmitPod mode passes spark-submit exactly the arguments this suite passes
+(` + "`spark.SubmitArgs`, `spark.DriverTemplate`" + `), so the comparison above covers them too.
+
+SparkR: the PyPI ` + "`pyspark`" + ` wheels carry no ` + "`R/`" + ` directory (no SparkR package), but spark-submit in Kubernetes cluster
+mode does not need it on the submitting side, so the ` + "`r-application`" + ` case runs on both versions.
+`
+
+// brokenSection embeds the output of make conformance-broken, if it was run.
+func brokenSection() string {
+	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "test", "conformance", "testdata", "broken-builder.txt"))
+	if err != nil {
+		return "\n## A deliberately broken builder\n\n`make conformance-broken` has not been run.\n"
+	}
+	return "\n## A deliberately broken builder\n\n`make conformance-broken` builds the builder with the tag `stoke_broken_overhead`, which adds 0.05 to\n" +
+		"every memory overhead factor, and runs the `overhead-factor` case on both versions. The suite fails with this\n" +
+		"output (test/conformance/testdata/broken-builder.txt; times replaced by `<time>`):\n\n```\n" + strings.TrimRight(string(data), "\n") + "\n```\n"
 }

@@ -26,6 +26,11 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 		return true, r.stopAttempt(ctx, p, &Ending{Outcome: stokev1.OutcomeSuperseded, Reason: ReasonRerun,
 			Message: "the spec changed and a new attempt replaced this one", DeleteDriver: true})
 	}
+	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod && cur.SparkApplicationID == "" {
+		if done, err := r.followSubmission(ctx, p); done || err != nil {
+			return done && cur.Outcome != "", err
+		}
+	}
 	pod, err := r.driverPod(ctx, app.Namespace, cur.DriverPodName)
 	if err != nil {
 		return false, err
@@ -155,7 +160,8 @@ func (r *Reconciler) startWhenDue(ctx context.Context, p *pass) error {
 	return r.startAttempt(ctx, p, st.CurrentAttempt.Number+1)
 }
 
-// startAttempt creates the attempt's driver pod, then its ConfigMap and Service owned by the pod. Every
+// startAttempt creates the attempt's driver pod, then its ConfigMap and Service (and, for Spark 4.2+, its
+// NetworkPolicy, and the driver's on-demand volume claims) owned by the pod. Every
 // name is deterministic, so a create that finds its object already there adopts it: a crash between any two
 // steps never makes a second driver.
 func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) error {
@@ -164,12 +170,25 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	if err != nil {
 		return r.failInvalid(p, err)
 	}
+	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
+		return r.startSubmission(ctx, p, number, objs)
+	}
+	if err := spark.CheckNativeDependencies(app); err != nil {
+		return r.failInvalid(p, err)
+	}
 	objs.DriverPod.Annotations[AnnotationSpecHash] = SpecHash(&app.Spec)
 	pod, err := r.createDriverPod(ctx, app, objs.DriverPod)
 	if err != nil {
 		return r.failInvalid(p, err)
 	}
-	for _, obj := range []client.Object{objs.ConfigMap, objs.Service} {
+	owned := []client.Object{objs.ConfigMap, objs.Service}
+	if objs.NetworkPolicy != nil {
+		owned = append(owned, objs.NetworkPolicy)
+	}
+	for _, c := range objs.Claims {
+		owned = append(owned, c)
+	}
+	for _, obj := range owned {
 		spark.OwnedByDriver(obj, pod)
 		if err := r.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 			return r.failInvalid(p, fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err))
@@ -220,14 +239,19 @@ func (r *Reconciler) createDriverPod(ctx context.Context, app *stokev1.SparkAppl
 // asks for; other errors are returned for a retry with backoff.
 func (r *Reconciler) failInvalid(p *pass, err error) error {
 	var invalidSpec *spark.InvalidSpecError
-	if !errors.As(err, &invalidSpec) && !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+	unsupported := isUnsupportedDependency(err)
+	if !unsupported && !errors.As(err, &invalidSpec) && !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
 		return err
+	}
+	reason := ReasonInvalidSpec
+	if unsupported {
+		reason = ReasonUnsupportedDependency
 	}
 	st := &p.app.Status
 	st.TerminationTime = &metav1.Time{Time: p.now}
-	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, ReasonInvalidSpec, "the spec is invalid")
-	setCondition(st, p.app.Generation, stokev1.ConditionFailed, true, ReasonInvalidSpec, err.Error())
-	p.event(corev1.EventTypeWarning, ReasonInvalidSpec, "%s", err.Error())
+	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, reason, "the spec is invalid")
+	setCondition(st, p.app.Generation, stokev1.ConditionFailed, true, reason, err.Error())
+	p.event(corev1.EventTypeWarning, reason, "%s", err.Error())
 	return nil
 }
 

@@ -24,6 +24,13 @@ const (
 	ReasonSuspendedByUser    = "SuspendedByUser"
 	ReasonResumed            = "Resumed"
 	ReasonRerun              = "SpecChanged"
+	// ReasonUnsupportedDependency: the native builder cannot do what the spec asks (Maven packages, local
+	// files to upload); the SparkSubmitPod submission mode can.
+	ReasonUnsupportedDependency = "UnsupportedDependency"
+	// ReasonSparkSubmitRunning: in the SparkSubmitPod mode, spark-submit runs and the driver does not exist yet.
+	ReasonSparkSubmitRunning = "SparkSubmitRunning"
+	// ReasonSubmissionFailed: the spark-submit pod ended without creating the driver pod.
+	ReasonSubmissionFailed = "SubmissionFailed"
 )
 
 // PhaseOf derives the phase from the conditions, most decisive first.
