@@ -128,6 +128,7 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 			body, _ = io.ReadAll(resp.Body)
 			return resp.StatusCode == http.StatusOK, nil
 		})
+		// `stoke ui` prints the URL only once Spark's REST API answers: the first request lists the application.
 		app := get(t, ns, "ui")
 		if !strings.Contains(string(body), app.Status.CurrentAttempt.SparkApplicationID) {
 			t.Errorf("the Spark UI does not list %s: %s", app.Status.CurrentAttempt.SparkApplicationID, body)

@@ -215,6 +215,10 @@ func Namespace(t *testing.T) string {
 		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "spark-driver", Namespace: name}, Rules: []rbacv1.PolicyRule{{
 			APIGroups: []string{""}, Resources: []string{"pods", "services", "configmaps", "persistentvolumeclaims"},
 			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"},
+		}, {
+			// spark-submit 4.2+ in the SparkSubmitPod mode creates the driver's NetworkPolicy itself.
+			APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"},
+			Verbs: []string{"get", "create", "patch", "delete"},
 		}}},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "spark-driver", Namespace: name},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "spark-driver"},

@@ -127,6 +127,35 @@ func TestShuffleAcrossExecutors(t *testing.T) {
 	})
 }
 
+// TestSparkSubmitPodFallback runs the explicit fallback: real spark-submit in a short-lived pod of the
+// application's namespace, whose driver the operator then follows like a natively built one.
+func TestSparkSubmitPodFallback(t *testing.T) {
+	eachVersion(t, func(t *testing.T, version string) {
+		ns := Namespace(t)
+		app := App(ns, "viasubmit", version, sparkPi, "4")
+		app.Spec.Submission.Mode = stokev1.SubmissionSparkSubmitPod
+		create(t, app)
+		got := waitPhase(t, ns, "viasubmit", jobTimeout, stokev1.PhaseSucceeded, stokev1.PhaseFailed)
+		if got.Status.Phase != stokev1.PhaseSucceeded {
+			t.Fatalf("phase %s", got.Status.Phase)
+		}
+		submitters := pods(t, ns, map[string]string{"stoke.dev/submitter": "true"})
+		if len(submitters) != 1 || submitters[0].Status.Phase != corev1.PodSucceeded {
+			t.Fatalf("want one finished spark-submit pod, got %d", len(submitters))
+		}
+		if log := podLog(ns, submitters[0].Name, 0); !strings.Contains(log, "LoggingPodStatusWatcherImpl") && !strings.Contains(log, "Deployed Spark application") {
+			t.Errorf("the submitter pod's log does not show spark-submit deploying the application:\n%s", tail(log, 20))
+		}
+		cur := got.Status.CurrentAttempt
+		if log := podLog(ns, cur.DriverPodName, 0); !strings.Contains(log, "Pi is roughly 3.1") {
+			t.Errorf("driver log has no pi estimate:\n%s", tail(log, 20))
+		}
+		if n := len(pods(t, ns, map[string]string{"spark-role": "driver"})); n != 1 {
+			t.Errorf("%d driver pods, want 1", n)
+		}
+	})
+}
+
 func TestFailingJobIsRetriedThenFails(t *testing.T) {
 	eachVersion(t, func(t *testing.T, version string) {
 		ns := Namespace(t)

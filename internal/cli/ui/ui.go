@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -103,9 +104,17 @@ func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wa
 	defer cancel()
 	told := false
 	for {
-		_, err := cs.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(UIPort), "/api/v1/applications", nil).DoRaw(ctx)
-		if err == nil || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+		body, err := cs.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(UIPort), "/api/v1/applications", nil).DoRaw(ctx)
+		// While the SparkContext starts, the UI answers 200 with a "Spark is starting up" page instead of the
+		// JSON list of applications.
+		if err == nil && bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
 			return nil
+		}
+		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("the UI is still starting")
 		}
 		if !told {
 			fmt.Fprintf(errOut, "waiting for the Spark UI of %s to open...\n", pod.Name)
