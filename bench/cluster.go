@@ -36,7 +36,7 @@ func startKwok(ctx context.Context, dir, kubeconfig string, runningDelay time.Du
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, bin, "--kubeconfig", kubeconfig, "--config", stages,
-		"--manage-nodes-with-annotation-selector", nodeAnnotation+"=fake", "--cidr", "10.0.0.1/16", "--node-ip", "10.0.0.1")
+		"--manage-nodes-with-annotation-selector", nodeAnnotation+"=fake", "--cidr", "10.0.0.1/16", "--node-ip", "10.0.0.1", "-v", "WARN")
 	logf, err := os.Create(filepath.Join(dir, "kwok.log"))
 	if err != nil {
 		return nil, err
@@ -50,7 +50,15 @@ func startKwok(ctx context.Context, dir, kubeconfig string, runningDelay time.Du
 }
 
 // kwokStages are the node and pod stages. Arguments: running delay in ms, the exit annotation.
-const kwokStages = `apiVersion: kwok.x-k8s.io/v1alpha1
+// kwok's own options come first: its default of 4 parallel pod stage players made it the slowest part of
+// the simulated cluster (pods waited minutes to become Running at thousands of applications).
+const kwokStages = `apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  podPlayStageParallelism: 32
+  nodePlayStageParallelism: 4
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
   name: bench-node-ready

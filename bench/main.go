@@ -56,7 +56,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for results.json, results.md and logs")
 	flag.IntVar(&o.apps, "apps", 2000, "burst: applications created as fast as the client can")
 	flag.IntVar(&o.rate, "rate", 100, "steady: applications per minute")
-	flag.DurationVar(&o.steadyFor, "steady-for", 2*time.Minute, "steady: how long")
+	flag.DurationVar(&o.steadyFor, "steady-for", 90*time.Second, "steady: how long")
 	flag.IntVar(&o.inventory, "inventory", 10000, "inventory: finished applications kept while the steady workload runs")
 	flag.IntVar(&o.executors, "executors", 1, "executor pods each simulated driver creates")
 	flag.IntVar(&o.workers, "workers", 0, "operator workers (0: the operator's default); also the plain client's concurrency")
@@ -295,7 +295,13 @@ func run(ctx context.Context, o options) (*report, error) {
 		}); err != nil {
 			return nil, err
 		}
-		time.Sleep(3 * time.Second) // trailing reconciles and events
+		// The phase ends when the operator is idle, so that its trailing work (re-checks, pod events of
+		// finished applications) counts for it and not for the next phase.
+		idle, err := op.waitIdle(3*time.Second, 5*time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		logf("%s: operator idle %.1f s after the last application finished", name, idle.Seconds())
 		p1, err := op.proc()
 		if err != nil {
 			return nil, err
@@ -317,6 +323,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		res.WritesPerApp, res.EventsPerApp = w/n, e/n
 		res.ReconcilesPerAp = (mAfter.Reconciles - mBefore.Reconciles) / n
 		res.RSSBefore, res.RSSAfter = p0.RSSBytes, p1.RSSBytes
+		res.IdleAfterSeconds = idle.Seconds()
 		return &res, nil
 	}
 

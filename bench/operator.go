@@ -142,6 +142,7 @@ func readProc(pid int, ticks float64) (procSample, error) {
 type operatorMetrics struct {
 	Goroutines float64            `json:"goroutines"`
 	Reconciles float64            `json:"reconciles"`
+	QueueDepth float64            `json:"queueDepth"`
 	Requests   map[string]float64 `json:"requests"` // "verb resource" -> count
 }
 
@@ -174,6 +175,13 @@ func (o *operatorProcess) metrics() (operatorMetrics, error) {
 		for _, mt := range f.Metric {
 			if label(mt, "controller") == "sparkapplication" {
 				m.Reconciles += mt.GetCounter().GetValue()
+			}
+		}
+	}
+	if f := families["workqueue_depth"]; f != nil {
+		for _, mt := range f.Metric {
+			if label(mt, "name") == "sparkapplication" {
+				m.QueueDepth += mt.GetGauge().GetValue()
 			}
 		}
 	}
@@ -214,4 +222,30 @@ func objectWrites(d map[string]float64) (objects, events float64) {
 		}
 	}
 	return objects, events
+}
+
+// waitIdle waits until the operator is idle: its work queue is empty and no reconcile ran for quiet. It
+// returns how long that took (at most limit).
+func (o *operatorProcess) waitIdle(quiet, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	last, err := o.metrics()
+	if err != nil {
+		return 0, err
+	}
+	lastChange := time.Now()
+	for time.Since(start) < limit {
+		time.Sleep(500 * time.Millisecond)
+		m, err := o.metrics()
+		if err != nil {
+			return time.Since(start), err
+		}
+		if m.Reconciles != last.Reconciles || m.QueueDepth > 0 {
+			last, lastChange = m, time.Now()
+			continue
+		}
+		if time.Since(lastChange) >= quiet {
+			return time.Since(start), nil
+		}
+	}
+	return time.Since(start), fmt.Errorf("the operator was not idle after %s", limit)
 }

@@ -56,6 +56,9 @@ type phaseResult struct {
 	ReconcilesPerAp float64            `json:"reconcilesPerApp,omitempty"`
 	RSSBefore       int64              `json:"operatorRSSBeforeBytes,omitempty"`
 	RSSAfter        int64              `json:"operatorRSSAfterBytes,omitempty"`
+	// IdleAfterSeconds is how long after its last application finished the operator became idle (empty
+	// queue, no reconcile for 3 s; the 3 s are included).
+	IdleAfterSeconds float64 `json:"operatorIdleAfterSeconds,omitempty"`
 }
 
 // measure computes throughput and latencies from the tracked times of the phase's applications.
@@ -216,8 +219,8 @@ func (r *report) markdown() string {
 			p.ToDriverPod.P50, p.ToDriverPod.P95, p.ToDriverPod.P99, run, succ)
 	}
 	b.WriteString("\nOperator, per application (Stoke phases):\n\n")
-	b.WriteString("| Workload | CPU ms/app | Object writes/app | Event writes/app | Reconciles/app | Requests/app by verb and resource |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---|\n")
+	b.WriteString("| Workload | CPU ms/app | Object writes/app | Event writes/app | Reconciles/app | Idle after (s) | Requests/app by verb and resource |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---|\n")
 	for _, p := range r.Phases {
 		if p.Client != "stoke" {
 			continue
@@ -233,8 +236,8 @@ func (r *report) markdown() string {
 				reqs = append(reqs, fmt.Sprintf("%s %.2f", k, v))
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %s |\n", p.Name, 1000*p.CPUPerApp, p.WritesPerApp, p.EventsPerApp,
-			p.ReconcilesPerAp, strings.Join(reqs, ", "))
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.1f | %s |\n", p.Name, 1000*p.CPUPerApp, p.WritesPerApp, p.EventsPerApp,
+			p.ReconcilesPerAp, p.IdleAfterSeconds, strings.Join(reqs, ", "))
 	}
 	fmt.Fprintf(&b, "\nOperator peak RSS %s; RSS growth per retained finished app %.1f KB over %d apps; goroutines %.0f before, %.0f after.\n",
 		mb(r.PeakRSS), r.RSSPerApp/1024, r.Retained, r.GoroutinesB, r.GoroutinesA)

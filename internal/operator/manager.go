@@ -126,9 +126,10 @@ func namespaceMatcher(c client.Reader, selector labels.Selector) func(context.Co
 }
 
 // podForCache keeps what the reconcilers read from a cached pod: its metadata (without managedFields) and
-// its status. The spec (containers, env, volumes: most of a driver pod's size) is dropped, so a finished
-// driver pod kept for its logs costs the operator little memory. Code that needs a pod's spec reads it
-// through the API reader.
+// of its status the phase, reason, message, start time, conditions and the containers' names, readiness
+// and states. The spec (containers, env, volumes: most of a driver pod's size), addresses, images and
+// resources are dropped, so a finished driver pod kept for its logs costs the operator little memory.
+// Code that needs more of a pod reads it through the API reader.
 func podForCache(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
@@ -136,5 +137,14 @@ func podForCache(obj any) (any, error) {
 	}
 	pod.ManagedFields = nil
 	pod.Spec = corev1.PodSpec{}
+	st := pod.Status
+	pod.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, Message: st.Message, StartTime: st.StartTime,
+		Conditions: st.Conditions, ContainerStatuses: make([]corev1.ContainerStatus, len(st.ContainerStatuses))}
+	for i, cs := range st.ContainerStatuses {
+		pod.Status.ContainerStatuses[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount, State: cs.State}
+	}
+	if len(st.ContainerStatuses) == 0 {
+		pod.Status.ContainerStatuses = nil
+	}
 	return pod, nil
 }

@@ -211,7 +211,9 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonDriverPending, "waiting for the driver container to start")
 	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod is not ready")
 	p.event(corev1.EventTypeNormal, "Submitted", "Attempt %d: created driver pod %s (spark.app.id %s)", number, pod.Name, objs.Names.AppID)
-	p.recheckAfter(r.Options.LostDriverGrace)
+	// No re-check is scheduled here: the driver pod's own events bring the application back, and a pass
+	// that finds the pod gone schedules the lost-driver check (EvaluateAttempt). A timer set now would
+	// fire after most applications have finished, once for every application.
 	return nil
 }
 

@@ -94,11 +94,25 @@ type statusWrite struct {
 	at time.Time
 	// replaced is the resourceVersion the write replaced: a cached object still at it is stale.
 	replaced string
+	// staleLooks counts the passes that found the cache still at replaced.
+	staleLooks int
 }
 
-// staleRecheck is how soon an application whose cached version predates the operator's own last status
-// write is looked at again (status writes do not trigger reconciles, so the cache catching up would not).
-const staleRecheck = 50 * time.Millisecond
+// finishedRecheck is how soon after the status write that finished an application it is looked at once
+// more, to forget that write.
+const finishedRecheck = time.Second
+
+// StaleRecheck is how soon an application whose cached version predates the operator's own last status
+// write is looked at again, after it was found stale n times in a row (n ≥ 1): status writes do not
+// trigger reconciles, so the cache catching up would not. It starts at 50 ms and doubles up to 1 s, so
+// that a cache lagging by seconds under load costs a few passes, not one every 50 ms.
+func StaleRecheck(n int) time.Duration {
+	d := 50 * time.Millisecond
+	for i := 1; i < n && d < time.Second; i++ {
+		d *= 2
+	}
+	return min(d, time.Second)
+}
 
 // SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
 // that driver and executor pods carry.
@@ -107,7 +121,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&stokev1.SparkApplication{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToApplication)).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.podToApplication)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Named("sparkapplication")
 	if r.Options.NamespaceAllowed != nil {
@@ -130,12 +144,20 @@ func (r *Reconciler) applicationsIn(ctx context.Context, ns client.Object) []rec
 	return reqs
 }
 
-func podToApplication(_ context.Context, obj client.Object) []reconcile.Request {
+// podToApplication maps a pod event to its application, unless the application is finished and the pod
+// cannot give it work (IgnorePodEvent): a finished application's pods change long after it ended (status
+// refreshes, deletions), and thousands of retained applications must not cost a reconcile each time.
+func (r *Reconciler) podToApplication(ctx context.Context, obj client.Object) []reconcile.Request {
 	name := obj.GetAnnotations()[spark.AnnotationApplication]
 	if name == "" {
 		return nil
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}
+	app := &stokev1.SparkApplication{}
+	if err := r.Client.Get(ctx, key, app); err == nil && IgnorePodEvent(app, obj) {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: key}}
 }
 
 // pass is one reconcile of one application: the object, the status being computed, and the events to emit
@@ -175,11 +197,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if w, ok := r.lastWrite.Load(req.NamespacedName); ok {
-		if w.(statusWrite).replaced == app.ResourceVersion {
+	if v, ok := r.lastWrite.Load(req.NamespacedName); ok {
+		if w := v.(statusWrite); w.replaced == app.ResourceVersion {
 			// The cache has not seen our last status write yet: acting on it would redo that pass (a second
 			// create of the same objects, a status write that conflicts).
-			return ctrl.Result{RequeueAfter: staleRecheck}, nil
+			w.staleLooks++
+			r.lastWrite.Store(req.NamespacedName, w)
+			return ctrl.Result{RequeueAfter: StaleRecheck(w.staleLooks)}, nil
 		}
 		if IsFinished(&app.Status) {
 			r.lastWrite.Delete(req.NamespacedName)
@@ -211,6 +235,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
 			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
+			if IsFinished(&app.Status) {
+				// One more look once the cache has caught up forgets this write: a finished application
+				// may get no other pass (its pod events are ignored), and the entry must not outlive it.
+				p.recheckAfter(finishedRecheck)
+			}
 		}
 	}
 	for _, e := range p.events {

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 // AnnotationSpecHash records on the driver pod the spec hash it was built from, so that a pod adopted after
@@ -184,4 +186,15 @@ func timeOf(t *metav1.Time, now time.Time) time.Time {
 		return now
 	}
 	return t.Time
+}
+
+// IgnorePodEvent reports whether a change to one of the application's pods can be left unreconciled: the
+// application has finished (and its spec has not changed since), and the pod is a driver pod (a finished
+// application does nothing with its drivers) or an executor pod already being deleted. Any other executor
+// pod of a finished application is still a leftover to delete, so its events are not ignored.
+func IgnorePodEvent(app *stokev1.SparkApplication, pod client.Object) bool {
+	if !IsFinished(&app.Status) || specChangedSinceFinish(app) {
+		return false
+	}
+	return pod.GetLabels()[spark.LabelRole] == spark.RoleDriver || !pod.GetDeletionTimestamp().IsZero()
 }
