@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ func writeReport(path string) error {
 			caseNames = append(caseNames, r.Case)
 		}
 	}
+	sort.Strings(caseNames) // cases finish in any order when they run in parallel
 	b.WriteString("| case |")
 	for _, v := range versions {
 		fmt.Fprintf(&b, " Spark %s |", v.Full)
