@@ -21,7 +21,7 @@ $(CONTROLLER_GEN):
 ## generate: deepcopy, CRDs and RBAC from the Go types and markers
 generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
-	$(CONTROLLER_GEN) crd paths=./api/... output:crd:dir=config/crd
+	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true paths=./api/... output:crd:dir=config/crd
 	$(CONTROLLER_GEN) rbac:roleName=stoke-operator paths=./internal/... output:rbac:dir=config/rbac
 	$(GO) run ./hack/crdtrim config/crd/*.yaml
 

@@ -2,6 +2,8 @@ package sparkapplication_test
 
 import (
 	"context"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +113,23 @@ func TestSampleApplicationAccepted(t *testing.T) {
 	app.Namespace = ns
 	if err := env.Client.Create(context.Background(), app, client.DryRunAll, client.FieldValidation("Strict")); err != nil {
 		t.Fatalf("sample rejected: %v", err)
+	}
+}
+
+// TestTemplateMetadataKept: labels and annotations in a role's pod template are part of the schema, so the
+// API server neither prunes them (nothing a user submitted is lost) nor rejects them under strict validation.
+func TestTemplateMetadataKept(t *testing.T) {
+	ns := env.Namespace(t)
+	app := newApp(ns, "tpl")
+	app.Spec.Driver.Template = &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{
+		Labels: map[string]string{"team": "data"}, Annotations: map[string]string{"cost-center": "42"}}}
+	app.Spec.Executor.Template = &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"tier": "batch"}}}
+	if err := env.Client.Create(context.Background(), app, client.FieldValidation("Strict")); err != nil {
+		t.Fatalf("template metadata rejected: %v", err)
+	}
+	got := getApp(t, ns, "tpl")
+	if got.Spec.Driver.Template.Labels["team"] != "data" || got.Spec.Driver.Template.Annotations["cost-center"] != "42" ||
+		got.Spec.Executor.Template.Labels["tier"] != "batch" {
+		t.Errorf("template metadata pruned: driver %+v, executor %+v", got.Spec.Driver.Template.ObjectMeta, got.Spec.Executor.Template.ObjectMeta)
 	}
 }
