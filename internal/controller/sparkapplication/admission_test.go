@@ -121,9 +121,14 @@ func TestSampleApplicationAccepted(t *testing.T) {
 func TestTemplateMetadataKept(t *testing.T) {
 	ns := env.Namespace(t)
 	app := newApp(ns, "tpl")
-	app.Spec.Driver.Template = &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{
-		Labels: map[string]string{"team": "data"}, Annotations: map[string]string{"cost-center": "42"}}}
-	app.Spec.Executor.Template = &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"tier": "batch"}}}
+	app.Spec.Driver.Template = &corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"team": "data"}, Annotations: map[string]string{"cost-center": "42"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "spark-kubernetes-driver"}}},
+	}
+	app.Spec.Executor.Template = &corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"tier": "batch"}},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "spark-kubernetes-executor"}}},
+	}
 	if err := env.Client.Create(context.Background(), app, client.FieldValidation("Strict")); err != nil {
 		t.Fatalf("template metadata rejected: %v", err)
 	}
