@@ -24,6 +24,24 @@ const (
 	APIVersion = "stoke.dev/v1alpha1"
 )
 
+// Lookup reads the named application from the namespace the flags select (the context's, else "default"),
+// with the client the flags configure: the opening step of every command that acts on one application.
+func Lookup(ctx context.Context, f *kube.Flags, name string) (client.Client, *stokev1.SparkApplication, error) {
+	c, err := f.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := f.NamespaceOrDefault()
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := Get(ctx, c, ns, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, app, nil
+}
+
 // Get reads one application; a missing application or namespace gives a one-line error naming it.
 func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkApplication, error) {
 	app := &stokev1.SparkApplication{}

@@ -67,15 +67,7 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if o.Previous && o.Attempt != 0 {
 		return cmderr.Usagef("--previous and --attempt do not go together")
 	}
-	c, err := o.Flags.Client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.Flags.NamespaceOrDefault()
-	if err != nil {
-		return err
-	}
-	app, err := apps.Get(ctx, c, ns, o.Name)
+	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
 		return err
 	}
@@ -91,7 +83,7 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if o.Tail >= 0 {
 		opts.TailLines = &o.Tail
 	}
-	stream, err := cs.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
+	stream, err := cs.CoreV1().Pods(app.Namespace).GetLogs(pod, opts).Stream(ctx)
 	if err != nil {
 		return cmderr.API(err, fmt.Sprintf("log of pod %q", pod))
 	}

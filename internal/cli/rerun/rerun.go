@@ -45,15 +45,7 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 
 // Run writes a fresh run token, guarded by the resourceVersion that was checked.
 func (o *Options) Run(ctx context.Context, out io.Writer) error {
-	c, err := o.Flags.Client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.Flags.NamespaceOrDefault()
-	if err != nil {
-		return err
-	}
-	app, err := apps.Get(ctx, c, ns, o.Name)
+	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
 		return err
 	}

@@ -67,15 +67,7 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if o.Port < 0 || o.Port > 65535 {
 		return cmderr.Usagef("--port %d: not a port", o.Port)
 	}
-	c, err := o.Flags.Client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.Flags.NamespaceOrDefault()
-	if err != nil {
-		return err
-	}
-	app, err := apps.Get(ctx, c, ns, o.Name)
+	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
 		return err
 	}
