@@ -85,7 +85,11 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 			}
 			return false, nil
 		})
-		cmd := exec.Command(h.Operator.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, "ui", "--port", "0")
+		// Spark serves "Spark is starting up" until the SparkContext is initialised, which includes waiting for
+		// executors to register (up to 30 s): on a loaded machine the UI opens well after the driver is Ready.
+		const uiWait = 2 * time.Minute
+		cmd := exec.Command(h.Operator.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, "ui", "--port", "0",
+			"--wait", uiWait.String())
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -109,7 +113,7 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 		var url string
 		select {
 		case url = <-urls:
-		case <-time.After(30 * time.Second):
+		case <-time.After(uiWait + 15*time.Second):
 			t.Fatalf("stoke ui printed no URL; stderr: %s", stderr.String())
 		}
 		var body []byte
