@@ -224,8 +224,9 @@ func createNodes(ctx context.Context, cs kubernetes.Interface, n int) ([]string,
 
 // createNamespace creates a namespace with the "default" ServiceAccount (there is no controller manager to
 // make it) so that pods pass the ServiceAccount admission plugin.
-func createNamespace(ctx context.Context, cs kubernetes.Interface, name string) error {
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+func createNamespace(ctx context.Context, cs kubernetes.Interface, name string, labels map[string]string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("creating namespace %s: %w", name, err)
 	}
 	_, err := cs.CoreV1().ServiceAccounts(name).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})

@@ -20,6 +20,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/kubernetes"
@@ -40,6 +41,7 @@ type options struct {
 	apps          int
 	rate          int
 	steadyFor     time.Duration
+	steadyRounds  int
 	inventory     int
 	executors     int
 	workers       int
@@ -56,7 +58,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for results.json, results.md and logs")
 	flag.IntVar(&o.apps, "apps", 2000, "burst: applications created as fast as the client can")
 	flag.IntVar(&o.rate, "rate", 100, "steady: applications per minute")
-	flag.DurationVar(&o.steadyFor, "steady-for", 90*time.Second, "steady: how long")
+	flag.DurationVar(&o.steadyFor, "steady-for", 90*time.Second, "steady: how long each client submits")
+	flag.IntVar(&o.steadyRounds, "steady-rounds", 3, "steady: turns each client takes, alternating")
 	flag.IntVar(&o.inventory, "inventory", 10000, "inventory: finished applications kept while the steady workload runs")
 	flag.IntVar(&o.executors, "executors", 1, "executor pods each simulated driver creates")
 	flag.IntVar(&o.workers, "workers", 0, "operator workers (0: the operator's default); also the plain client's concurrency")
@@ -70,8 +73,8 @@ func main() {
 	if o.quick {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
 	}
-	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for and -nodes must be positive; -inventory and -executors not negative")
+	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.steadyRounds <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for, -steady-rounds and -nodes must be positive; -inventory and -executors not negative")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -129,7 +132,7 @@ func machine() string {
 
 func run(ctx context.Context, o options) (*report, error) {
 	rep := &report{Started: time.Now(), Machine: machine(), Settings: map[string]any{
-		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "inventory": o.inventory,
+		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "steadyRounds": o.steadyRounds, "inventory": o.inventory,
 		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
 		"kwokNodes": o.nodes,
 	}}
@@ -210,8 +213,14 @@ func run(ctx context.Context, o options) (*report, error) {
 	if !informers.WaitForCacheSync(ctx) {
 		return nil, errors.New("bench informers did not sync")
 	}
+	// The operator serves every namespace but the plain client's ("ceiling").
 	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm"} {
-		if err := createNamespace(ctx, cs, ns); err != nil {
+		var l map[string]string
+		if ns != "ceiling" {
+			k, v, _ := strings.Cut(operatorNamespaces, "=")
+			l = map[string]string{k: v}
+		}
+		if err := createNamespace(ctx, cs, ns, l); err != nil {
 			return nil, err
 		}
 	}
@@ -232,14 +241,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	rep.Phases = append(rep.Phases, measure("burst", "plain", tr.snapshot(keys)))
 	time.Sleep(settle)
-	logf("ceiling: plain client, %d/min for %s", o.rate, o.steadyFor)
-	keys, err = steady(ctx, plain, "ceiling", "steady", o.rate, o.steadyFor)
-	if err != nil {
-		return rep, err
-	}
-	rep.Phases = append(rep.Phases, measure("steady", "plain", tr.snapshot(keys)))
-	time.Sleep(settle)
-	// The plain client's SparkApplications go, so that the operator does not pick them up.
+	// The plain client's burst goes, so that the operator does not cache it (its namespace is not served).
 	if err := c.DeleteAllOf(ctx, &stokev1.SparkApplication{}, client.InNamespace("ceiling")); err != nil {
 		return rep, err
 	}
@@ -273,9 +275,12 @@ func run(ctx context.Context, o options) (*report, error) {
 		return rep, err
 	}
 	rep.GoroutinesB = m0.Goroutines
+	if p, err := op.proc(); err == nil {
+		rep.RSSBaseline = p.RSSBytes
+	}
 
 	// stokePhase runs one workload through the operator and measures it.
-	stokePhase := func(name string, submit func() ([]string, error)) (*phaseResult, error) {
+	stokePhase := func(name string, kept int, submit func() ([]string, error)) (*phaseResult, error) {
 		p0, err := op.proc()
 		if err != nil {
 			return nil, err
@@ -311,6 +316,7 @@ func run(ctx context.Context, o options) (*report, error) {
 			return nil, err
 		}
 		res := measure(name, "stoke", tr.snapshot(keys))
+		res.Kept = kept
 		n := float64(len(keys))
 		res.CPUSeconds = p1.CPUSeconds - p0.CPUSeconds
 		res.CPUPerApp = res.CPUSeconds / n
@@ -328,7 +334,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 
 	logf("stoke: burst of %d", o.apps)
-	res, err := stokePhase("burst", func() ([]string, error) { return burst(ctx, sub, "burst", "app", o.apps, workers) })
+	res, err := stokePhase("burst", 0, func() ([]string, error) { return burst(ctx, sub, "burst", "app", o.apps, workers) })
 	if err != nil {
 		return rep, err
 	}
@@ -337,24 +343,52 @@ func run(ctx context.Context, o options) (*report, error) {
 
 	if o.inventory > 0 {
 		logf("stoke: inventory of %d finished applications", o.inventory)
-		res, err = stokePhase("inventory", func() ([]string, error) {
+		res, err = stokePhase("inventory", o.apps, func() ([]string, error) {
 			return burst(ctx, sub, "inventory", "app", o.inventory, workers)
 		})
 		if err != nil {
 			return rep, err
 		}
 		rep.Phases = append(rep.Phases, *res)
-		rep.Retained = o.inventory
-		rep.RSSPerApp = float64(res.RSSAfter-res.RSSBefore) / float64(o.inventory)
+		rep.InventoryRSSPerApp = float64(res.RSSAfter-res.RSSBefore) / float64(o.inventory)
 		retained += o.inventory
 	}
 
-	logf("stoke: %d/min for %s with %d finished applications kept", o.rate, o.steadyFor, retained)
-	res, err = stokePhase("steady", func() ([]string, error) { return steady(ctx, sub, "steady", "app", o.rate, o.steadyFor) })
+	logf("stoke and the plain client in turns: %d/min for %s each with %d finished applications kept", o.rate, o.steadyFor, retained)
+	// Steady: Stoke and the plain client take turns, o.steadyRounds rounds each at the same rate, so that
+	// both meet the same cluster (the same retained applications, the same neighbours on the machine) and
+	// a passing disturbance falls on both. The plain client's applications are in a namespace the operator
+	// does not serve; the operator's figures cover the whole interleaved span.
+	var stokeRounds, plainRounds [][]string
+	res, err = stokePhase("steady", retained, func() ([]string, error) {
+		var stokeKeys []string
+		round := o.steadyFor / time.Duration(o.steadyRounds)
+		for i := 0; i < o.steadyRounds; i++ {
+			keys, err := steady(ctx, sub, "steady", fmt.Sprintf("app-%d", i), o.rate, round)
+			stokeRounds, stokeKeys = append(stokeRounds, keys), append(stokeKeys, keys...)
+			if err != nil {
+				return stokeKeys, err
+			}
+			keys, err = steady(ctx, plain, "ceiling", fmt.Sprintf("steady-%d", i), o.rate, round)
+			plainRounds = append(plainRounds, keys)
+			if err != nil {
+				return stokeKeys, err
+			}
+		}
+		return stokeKeys, nil
+	})
 	if err != nil {
 		return rep, err
 	}
+	res.PerMinute = perMinuteOverRounds(tr, stokeRounds)
 	rep.Phases = append(rep.Phases, *res)
+	var plainKeys []string
+	for _, r := range plainRounds {
+		plainKeys = append(plainKeys, r...)
+	}
+	plainSteady := measure("steady", "plain", tr.snapshot(plainKeys))
+	plainSteady.PerMinute, plainSteady.Kept = perMinuteOverRounds(tr, plainRounds), retained
+	rep.Phases = append(rep.Phases, plainSteady)
 
 	// Goroutines come back to their idle level once the work is done (allow up to 15 s for idle HTTP
 	// connections to close).
@@ -365,6 +399,21 @@ func run(ctx context.Context, o options) (*report, error) {
 	})
 	if p, err := op.proc(); err == nil {
 		rep.PeakRSS = p.PeakRSS
+	}
+	// Memory per retained application: the settled RSS of the idle operator holding every application of
+	// the run (and their finished driver pods), against its RSS after the warm-up.
+	logf("waiting for the idle operator's RSS to settle")
+	if rep.RSSSettled, err = op.settledRSS(); err != nil {
+		return rep, err
+	}
+	all := &metav1.PartialObjectMetadataList{}
+	all.SetGroupVersionKind(stokev1.GroupVersion.WithKind("SparkApplicationList"))
+	if err := c.List(ctx, all); err != nil {
+		return rep, err
+	}
+	rep.Retained = len(all.Items)
+	if rep.Retained > 0 {
+		rep.RSSPerApp = float64(rep.RSSSettled-rep.RSSBaseline) / float64(rep.Retained)
 	}
 	op.stop()
 	stopOp()

@@ -39,6 +39,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// operatorNamespaces selects the namespaces the operator serves: all but the plain client's, whose
+// SparkApplications it must leave alone (a namespace outside the selector costs it no reconcile).
+const operatorNamespaces = "stoke.dev/bench=operator"
+
 func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
 	mport, err := freePort()
 	if err != nil {
@@ -48,7 +52,7 @@ func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, worker
 	if err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\n", mport, hport)
+	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nnamespaceSelector: %s\n", mport, hport, operatorNamespaces)
 	if workers > 0 {
 		cfg += fmt.Sprintf("workers: %d\n", workers)
 	}
@@ -136,6 +140,38 @@ func readProc(pid int, ticks float64) (procSample, error) {
 		}
 	}
 	return s, nil
+}
+
+// settledRSS waits for the idle operator's RSS to stop falling (the Go runtime forces a collection every
+// 2 minutes and returns freed pages to the OS gradually): it samples every 5 s and returns once 30 s of
+// samples lowered it by less than 1%, or after 150 s.
+func (o *operatorProcess) settledRSS() (int64, error) {
+	return settle(func() (int64, error) {
+		p, err := o.proc()
+		return p.RSSBytes, err
+	}, 6, 30, func() { time.Sleep(5 * time.Second) })
+}
+
+// settle samples until the last `window` samples lowered the value by less than 1% of where that window
+// began, or until `limit` samples were taken, and returns the last sample.
+func settle(sample func() (int64, error), window, limit int, wait func()) (int64, error) {
+	var seen []int64
+	for {
+		v, err := sample()
+		if err != nil {
+			return 0, err
+		}
+		seen = append(seen, v)
+		if n := len(seen); n > window {
+			if first := seen[n-1-window]; float64(first-v) < 0.01*float64(first) {
+				return v, nil
+			}
+		}
+		if len(seen) >= limit {
+			return v, nil
+		}
+		wait()
+	}
 }
 
 // operatorMetrics are the figures the bench reads from the operator's /metrics.

@@ -73,3 +73,50 @@ func TestObjectWrites(t *testing.T) {
 		t.Errorf("objects %v events %v, want 51 and 42", objects, events)
 	}
 }
+
+func TestPerMinuteOverRoundsLeavesOutTheGaps(t *testing.T) {
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := newTracker()
+	// Two rounds of 3 applications, each round spanning 30 s, with 10 minutes between them.
+	var rounds [][]string
+	for r, start := range []time.Time{t0, t0.Add(10 * time.Minute)} {
+		var keys []string
+		for i := 0; i < 3; i++ {
+			key := string(rune('a'+r)) + string(rune('0'+i))
+			tr.created(key, start.Add(time.Duration(i)*14*time.Second))
+			tr.podSeen(key, start.Add(time.Duration(i)*14*time.Second+time.Second))
+			keys = append(keys, key)
+		}
+		rounds = append(rounds, keys)
+	}
+	// 6 driver pods over 2 × 29 s.
+	if got, want := perMinuteOverRounds(tr, rounds), 6/(58.0/60); got < want-0.001 || got > want+0.001 {
+		t.Errorf("per minute = %v, want %v", got, want)
+	}
+	if got := perMinuteOverRounds(tr, nil); got != 0 {
+		t.Errorf("per minute of no rounds = %v", got)
+	}
+}
+
+func TestSettleWaitsForTheFallToStop(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		samples []int64
+		want    int64
+		taken   int
+	}{
+		{"flat at once", []int64{100, 100, 100, 100}, 100, 4},
+		{"falls then flat", []int64{300, 250, 200, 199, 199, 199, 199}, 199, 6},
+		{"small wobble counts as flat", []int64{200, 199, 200, 199, 199}, 199, 4},
+		{"still falling at the limit", []int64{900, 800, 700, 600, 500, 400, 300, 200, 100, 50, 40}, 50, 10},
+		{"rising is settled", []int64{100, 120, 130, 140}, 140, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			i := 0
+			got, err := settle(func() (int64, error) { i++; return c.samples[i-1], nil }, 3, 10, func() {})
+			if err != nil || got != c.want || i != c.taken {
+				t.Errorf("settle = %d after %d samples (err %v), want %d after %d", got, i, err, c.want, c.taken)
+			}
+		})
+	}
+}

@@ -118,14 +118,24 @@ func StaleRecheck(n int) time.Duration {
 // that driver and executor pods carry.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.Options = r.Options.withDefaults()
+	appPredicates := []predicate.Predicate{predicate.Or(
+		predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})}
+	if r.Options.NamespaceAllowed != nil {
+		// Applications in namespaces outside the selector cost no reconcile. A namespace the cache has not
+		// seen yet counts as outside: its own creation event (below) brings its applications in.
+		appPredicates = append(appPredicates, predicate.NewPredicateFuncs(func(obj client.Object) bool {
+			ok, err := r.Options.NamespaceAllowed(context.Background(), obj.GetNamespace())
+			return ok || err != nil
+		}))
+	}
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&stokev1.SparkApplication{}, builder.WithPredicates(predicate.Or(
-			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
+		For(&stokev1.SparkApplication{}, builder.WithPredicates(appPredicates...)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.podToApplication)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Named("sparkapplication")
 	if r.Options.NamespaceAllowed != nil {
-		// A namespace that starts matching the selector has its applications looked at right away.
+		// A namespace that starts matching the selector (or is created matching it) has its applications
+		// looked at right away.
 		b = b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.applicationsIn),
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}

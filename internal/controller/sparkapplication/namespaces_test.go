@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -39,4 +40,14 @@ func TestNamespaceSelectorLimitsAndFollowsLabels(t *testing.T) {
 	}
 	waitAttempt(t, ns, "waiting", 1)
 	waitPhase(t, ns, "waiting", stokev1.PhaseSubmitted)
+
+	// A namespace created matching, with an application created in the same instant (before the operator's
+	// cache has seen the namespace): the namespace's own creation brings the application in.
+	fresh := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns + "-new", Labels: map[string]string{"stoke-test/enabled": ns}}}
+	if err := env.Client.Create(context.Background(), fresh); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), fresh) })
+	create(t, newApp(fresh.Name, "at-once"))
+	waitAttempt(t, fresh.Name, "at-once", 1)
 }
