@@ -65,9 +65,10 @@ func TestTableViewsGolden(t *testing.T) {
 	const ns = "golden"
 	fixedNamespace(t, ns)
 	// Every time shown is relative to the clock; creation times are the server's, so the clock is set from
-	// them and the times written into status are set from the clock.
+	// them and the times written into status are set from the clock. The 30 s keep every application's
+	// age in the same minute when the server's clock passes a second between their creations.
 	running := seed(t, sparkPi(ns, "pi"), stokev1.SparkApplicationStatus{})
-	now := running.CreationTimestamp.Add(42 * time.Minute)
+	now := running.CreationTimestamp.Add(42*time.Minute + 30*time.Second)
 	at := func(ago time.Duration) *metav1.Time { t := metav1.NewTime(now.Add(-ago)); return &t }
 	exit1 := int32(1)
 	running.Status = stokev1.SparkApplicationStatus{
