@@ -23,11 +23,20 @@ func TestNamespaceSelectorLimitsAndFollowsLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	runManager(t, mgr.Start)
+	if !mgr.GetCache().WaitForCacheSync(context.Background()) {
+		t.Fatal("cache did not sync")
+	}
+	// At start every namespace's applications are looked at once (the namespaces' own creation events).
+	base := settledReconciles(t)
 
 	create(t, newApp(ns, "waiting"))
 	time.Sleep(2 * time.Second)
 	if app := getApp(t, ns, "waiting"); app.Status.CurrentAttempt != nil {
 		t.Fatalf("an application in an unselected namespace was run: %+v", app.Status)
+	}
+	// It is filtered before the work queue: its creation cost no reconcile.
+	if n := reconciles(t) - base; n != 0 {
+		t.Errorf("an application in an unselected namespace cost %v reconciles, want 0", n)
 	}
 
 	namespace := &corev1.Namespace{}
@@ -50,4 +59,20 @@ func TestNamespaceSelectorLimitsAndFollowsLabels(t *testing.T) {
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), fresh) })
 	create(t, newApp(fresh.Name, "at-once"))
 	waitAttempt(t, fresh.Name, "at-once", 1)
+}
+
+// settledReconciles waits until the reconcile count has not moved for a second, and returns it.
+func settledReconciles(t *testing.T) float64 {
+	t.Helper()
+	last := reconciles(t)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		n := reconciles(t)
+		if n == last {
+			return n
+		}
+		last = n
+	}
+	t.Fatal("reconciles did not settle within 30s")
+	return 0
 }
