@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -217,8 +218,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm"} {
 		var l map[string]string
 		if ns != "ceiling" {
-			k, v, _ := strings.Cut(operatorNamespaces, "=")
-			l = map[string]string{k: v}
+			l = servedLabel
 		}
 		if err := createNamespace(ctx, cs, ns, l); err != nil {
 			return nil, err
@@ -361,32 +361,27 @@ func run(ctx context.Context, o options) (*report, error) {
 	// does not serve; the operator's figures cover the whole interleaved span.
 	var stokeRounds, plainRounds [][]string
 	res, err = stokePhase("steady", retained, func() ([]string, error) {
-		var stokeKeys []string
 		round := o.steadyFor / time.Duration(o.steadyRounds)
 		for i := 0; i < o.steadyRounds; i++ {
 			keys, err := steady(ctx, sub, "steady", fmt.Sprintf("app-%d", i), o.rate, round)
-			stokeRounds, stokeKeys = append(stokeRounds, keys), append(stokeKeys, keys...)
+			stokeRounds = append(stokeRounds, keys)
 			if err != nil {
-				return stokeKeys, err
+				return slices.Concat(stokeRounds...), err
 			}
 			keys, err = steady(ctx, plain, "ceiling", fmt.Sprintf("steady-%d", i), o.rate, round)
 			plainRounds = append(plainRounds, keys)
 			if err != nil {
-				return stokeKeys, err
+				return slices.Concat(stokeRounds...), err
 			}
 		}
-		return stokeKeys, nil
+		return slices.Concat(stokeRounds...), nil
 	})
 	if err != nil {
 		return rep, err
 	}
 	res.PerMinute = perMinuteOverRounds(tr, stokeRounds)
 	rep.Phases = append(rep.Phases, *res)
-	var plainKeys []string
-	for _, r := range plainRounds {
-		plainKeys = append(plainKeys, r...)
-	}
-	plainSteady := measure("steady", "plain", tr.snapshot(plainKeys))
+	plainSteady := measure("steady", "plain", tr.snapshot(slices.Concat(plainRounds...)))
 	plainSteady.PerMinute, plainSteady.Kept = perMinuteOverRounds(tr, plainRounds), retained
 	rep.Phases = append(rep.Phases, plainSteady)
 

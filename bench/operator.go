@@ -16,6 +16,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"k8s.io/apimachinery/pkg/labels"
 
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 )
@@ -39,9 +40,9 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// operatorNamespaces selects the namespaces the operator serves: all but the plain client's, whose
-// SparkApplications it must leave alone (a namespace outside the selector costs it no reconcile).
-const operatorNamespaces = "stoke.dev/bench=operator"
+// servedLabel marks the namespaces the operator serves (its namespace selector): all but the plain
+// client's, whose SparkApplications it must leave alone.
+var servedLabel = map[string]string{"stoke.dev/bench": "operator"}
 
 func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
 	mport, err := freePort()
@@ -52,7 +53,7 @@ func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, worker
 	if err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nnamespaceSelector: %s\n", mport, hport, operatorNamespaces)
+	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nnamespaceSelector: %s\n", mport, hport, labels.SelectorFromSet(servedLabel))
 	if workers > 0 {
 		cfg += fmt.Sprintf("workers: %d\n", workers)
 	}
