@@ -33,6 +33,8 @@ type SparkApplicationSpec struct {
 
 	// Image is the container image of the driver and the executors, unless a role sets its own.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^\S+$`
 	Image string `json:"image"`
 
 	// ImagePullPolicy is the pull policy of the Spark containers (Always, IfNotPresent or Never).
@@ -49,16 +51,25 @@ type SparkApplicationSpec struct {
 	// or Scala application whose classes are already on the image's classpath may leave it empty.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:Pattern=`^[^\s\x00-\x1f\x7f]+$`
 	MainApplicationFile *string `json:"mainApplicationFile,omitempty"`
 
-	// MainClass is the fully qualified entry point of a Java or Scala application.
+	// MainClass is the fully qualified entry point of a Java or Scala application: Java identifiers
+	// separated by dots (for example org.apache.spark.examples.SparkPi, or com.example.Job$ for a Scala
+	// object).
 	// +optional
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[\p{L}_$][\p{L}\p{N}_$]*(\.[\p{L}_$][\p{L}\p{N}_$]*)*$`
 	MainClass *string `json:"mainClass,omitempty"`
 
-	// Arguments are passed to the main program, in order.
+	// Arguments are passed to the main program, in order. They cannot hold NUL characters, which no
+	// process can receive.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10000
+	// +kubebuilder:validation:items:Pattern=`^[^\x00]*$`
 	Arguments []string `json:"arguments,omitempty"`
 
 	// SparkConf is extra Spark configuration, as with spark-submit's --conf. Keys that Stoke owns (the master
@@ -108,6 +119,7 @@ type SparkApplicationSpec struct {
 	// TimeToLiveSeconds deletes the application this long after it succeeded or failed for good.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=315360000
 	TimeToLiveSeconds *int64 `json:"timeToLiveSeconds,omitempty"`
 
 	// Suspend stops the application: the current attempt's pods are deleted. Setting it back to false
@@ -176,18 +188,30 @@ type Dependencies struct {
 	// Jars are added to the driver and executor classpaths (spark.jars).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=4096
+	// +kubebuilder:validation:items:Pattern=`^[^\s\x00-\x1f\x7f]+$`
 	Jars []string `json:"jars,omitempty"`
 	// Files are placed in the working directory of each executor (spark.files).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=4096
+	// +kubebuilder:validation:items:Pattern=`^[^\s\x00-\x1f\x7f]+$`
 	Files []string `json:"files,omitempty"`
 	// PyFiles are .py, .zip or .egg files put on the PYTHONPATH (spark.submit.pyFiles).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=4096
+	// +kubebuilder:validation:items:Pattern=`^[^\s\x00-\x1f\x7f]+$`
 	PyFiles []string `json:"pyFiles,omitempty"`
 	// Archives are extracted into the working directory of each executor (spark.archives).
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=4096
+	// +kubebuilder:validation:items:Pattern=`^[^\s\x00-\x1f\x7f]+$`
 	Archives []string `json:"archives,omitempty"`
 }
 
@@ -197,33 +221,39 @@ type SparkPodSpec struct {
 	// also the pod's CPU request unless coreRequest is set.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1024
 	Cores *int32 `json:"cores,omitempty"`
 
 	// CoreRequest is the pod's CPU request as a Kubernetes quantity (for example "500m"), overriding cores.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`
 	CoreRequest *string `json:"coreRequest,omitempty"`
 
 	// CoreLimit is the pod's CPU limit as a Kubernetes quantity (for example "2" or "1500m").
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?|[0-9]+m)$`
 	CoreLimit *string `json:"coreLimit,omitempty"`
 
 	// Memory is the JVM heap in Spark's format: a number with an optional k, m, g, t or p suffix (for
 	// example "512m" or "4g"); a bare number is MiB. The pod's memory is this plus the overhead.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^[0-9]+([kKmMgGtTpP][bB]?)?$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^0*[1-9][0-9]*([kKmMgGtTpP][bB]?)?$`
 	Memory *string `json:"memory,omitempty"`
 
 	// MemoryOverhead is the non-heap memory added to the pod, in the same format as memory. When unset it is
 	// max(memoryOverheadFactor × memory, 384m).
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^[0-9]+([kKmMgGtTpP][bB]?)?$`
 	MemoryOverhead *string `json:"memoryOverhead,omitempty"`
 
 	// MemoryOverheadFactor is the fraction of memory added as overhead when memoryOverhead is unset, as a
 	// decimal string (Spark's default is "0.1" for JVM applications and "0.4" for Python and R).
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`
 	// +kubebuilder:validation:XValidation:rule="double(self) > 0.0",message="memoryOverheadFactor must be greater than 0"
 	MemoryOverheadFactor *string `json:"memoryOverheadFactor,omitempty"`
@@ -234,11 +264,16 @@ type SparkPodSpec struct {
 
 	// Image overrides the application's image for this role.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^\S+$`
 	Image *string `json:"image,omitempty"`
 
-	// Env are extra environment variables of the Spark container.
+	// Env are extra environment variables of the Spark container. Names must not be empty.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:XValidation:rule="self.all(e, size(e.name) > 0)",message="env names must not be empty"
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
 	// EnvFrom adds environment variables from ConfigMaps and Secrets to the Spark container.
@@ -246,8 +281,12 @@ type SparkPodSpec struct {
 	// +listType=atomic
 	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
 
-	// Labels are added to the pods.
+	// Labels are added to the pods. The labels Spark and Stoke set themselves (spark-app-selector,
+	// spark-role, spark-version, spark-app-name, spark-exec-id, spark-exec-resourceprofile-id,
+	// app.kubernetes.io/managed-by, stoke.dev/attempt) cannot be set.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=256
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k in ['spark-app-selector', 'spark-role', 'spark-version', 'spark-app-name', 'spark-exec-id', 'spark-exec-resourceprofile-id', 'app.kubernetes.io/managed-by', 'stoke.dev/attempt']))",message="labels must not set the keys Spark and Stoke set themselves: spark-app-selector, spark-role, spark-version, spark-app-name, spark-exec-id, spark-exec-resourceprofile-id, app.kubernetes.io/managed-by, stoke.dev/attempt"
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// Annotations are added to the pods. The text {{APP_ID}} in a value is replaced by the Spark
@@ -307,6 +346,7 @@ type SparkPodSpec struct {
 	// TerminationGracePeriodSeconds of the pods.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=31536000
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
 
 	// JavaOptions are extra JVM options (spark.driver.extraJavaOptions / spark.executor.extraJavaOptions).
@@ -327,6 +367,7 @@ type GPUSpec struct {
 	Name string `json:"name"`
 	// Quantity is the number of devices.
 	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1024
 	Quantity int64 `json:"quantity"`
 }
 
@@ -351,6 +392,7 @@ type ExecutorSpec struct {
 	// in favour of dynamicAllocation.initialExecutors.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
 	Instances *int32 `json:"instances,omitempty"`
 
 	// DeleteOnTermination says whether the driver deletes executor pods that end (Spark's default: true).
@@ -385,12 +427,14 @@ type RestartPolicy struct {
 	// OnFailureRetries is how many times an application failure (the driver exited non-zero) is retried.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
 	// +kubebuilder:default=3
 	OnFailureRetries *int32 `json:"onFailureRetries,omitempty"`
 
 	// OnInfrastructureFailureRetries is how many times an infrastructure failure is retried.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
 	// +kubebuilder:default=3
 	OnInfrastructureFailureRetries *int32 `json:"onInfrastructureFailureRetries,omitempty"`
 
@@ -398,12 +442,14 @@ type RestartPolicy struct {
 	// before, up to maxBackoffSeconds.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
 	// +kubebuilder:default=10
 	BackoffSeconds *int32 `json:"backoffSeconds,omitempty"`
 
 	// MaxBackoffSeconds caps the wait between attempts.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=604800
 	// +kubebuilder:default=300
 	MaxBackoffSeconds *int32 `json:"maxBackoffSeconds,omitempty"`
 }
@@ -414,17 +460,20 @@ type Timeouts struct {
 	// (scheduling and image pull included).
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2592000
 	DriverStartSeconds *int32 `json:"driverStartSeconds,omitempty"`
 
 	// DriverReadySeconds bounds the time from the driver container running to the driver pod being Ready.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2592000
 	DriverReadySeconds *int32 `json:"driverReadySeconds,omitempty"`
 
 	// ExecutorStartSeconds bounds the time from the driver running to the first executor running, for
 	// applications that ask for executors.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2592000
 	ExecutorStartSeconds *int32 `json:"executorStartSeconds,omitempty"`
 }
 
@@ -439,14 +488,17 @@ type DynamicAllocation struct {
 	// InitialExecutors is the number of executors to start with.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
 	InitialExecutors *int32 `json:"initialExecutors,omitempty"`
 	// MinExecutors is the lower bound.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
 	MinExecutors *int32 `json:"minExecutors,omitempty"`
 	// MaxExecutors is the upper bound.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
 	MaxExecutors *int32 `json:"maxExecutors,omitempty"`
 	// ShuffleTrackingEnabled keeps executors holding shuffle data alive (default true).
 	// +optional
@@ -454,10 +506,12 @@ type DynamicAllocation struct {
 	// ShuffleTrackingTimeoutSeconds releases executors holding shuffle data after this long.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=31536000
 	ShuffleTrackingTimeoutSeconds *int64 `json:"shuffleTrackingTimeoutSeconds,omitempty"`
 	// ExecutorIdleTimeoutSeconds removes an executor idle this long.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=31536000
 	ExecutorIdleTimeoutSeconds *int64 `json:"executorIdleTimeoutSeconds,omitempty"`
 }
 
@@ -497,6 +551,11 @@ const (
 	ConditionSuspended = "Suspended"
 	// ConditionRetrying is True between attempts, while the backoff runs.
 	ConditionRetrying = "Retrying"
+	// ConditionWaiting is True while a new attempt cannot create its driver for a cause that can be fixed
+	// without changing the spec: a service account or priority class that does not exist yet, exhausted
+	// quota, or the operator's own permissions. The reason says which and the message quotes the API server;
+	// Stoke looks again with backoff (at most a minute apart).
+	ConditionWaiting = "Waiting"
 )
 
 // AttemptOutcome is how an attempt ended.
@@ -517,6 +576,8 @@ const (
 // Attempt records one run of the application's driver.
 type Attempt struct {
 	// Number counts attempts from 1.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=2147483647
 	Number int32 `json:"number"`
 	// SpecHash identifies the spec the attempt was built from; a different hash starts a new attempt.
 	// +optional
@@ -544,34 +605,53 @@ type Attempt struct {
 	Outcome AttemptOutcome `json:"outcome,omitempty"`
 	// ExitCode of the driver's Spark container, when it terminated.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	ExitCode *int32 `json:"exitCode,omitempty"`
 	// Reason is a CamelCase word for why the attempt ended.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason,omitempty"`
-	// Message explains the ending for people.
+	// Message explains the ending for people; long messages are cut, with a marker, to at most 4096
+	// bytes.
 	// +optional
+	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
 }
 
 // ExecutorCounts counts the current attempt's executor pods as last observed.
 type ExecutorCounts struct {
 	// Requested is the number of executors the spec asks for at start.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Requested int32 `json:"requested"`
 	// Pending executors are created but not running.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Pending int32 `json:"pending"`
 	// Running executors.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Running int32 `json:"running"`
 	// Succeeded executors ended with exit code 0.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Succeeded int32 `json:"succeeded"`
 	// Failed executors ended otherwise.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Failed int32 `json:"failed"`
 }
 
 // FailureCounts counts failed attempts, by kind, over the application's life.
 type FailureCounts struct {
 	// Application failures: the driver exited non-zero.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Application int32 `json:"application"`
 	// Infrastructure failures: scheduling, image pull, eviction, start timeouts, lost drivers.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
 	Infrastructure int32 `json:"infrastructure"`
 }
 
@@ -579,11 +659,13 @@ type FailureCounts struct {
 type SparkApplicationStatus struct {
 	// ObservedGeneration is the spec generation this status was computed for.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=9007199254740992
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 	// Phase summarises the conditions.
 	// +optional
 	Phase ApplicationPhase `json:"phase,omitempty"`
-	// Conditions: Submitted, DriverReady, Running, Retrying, Succeeded, Failed, Suspended.
+	// Conditions: Submitted, DriverReady, Running, Retrying, Waiting, Succeeded, Failed, Suspended.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -627,6 +709,10 @@ type SparkApplication struct {
 
 	Spec   SparkApplicationSpec   `json:"spec"`
 	Status SparkApplicationStatus `json:"status,omitempty"`
+
+	// DecodeError is set, instead of failing the whole list or watch, when the stored object could not be
+	// decoded into these types; only metadata and status are then filled in. It is never serialised.
+	DecodeError string `json:"-"`
 }
 
 // SparkApplicationList is a list of SparkApplications.

@@ -1,13 +1,20 @@
-// Command crdtrim shrinks generated CRDs: below fields that embed Kubernetes core types (pod templates,
-// containers, volumes, affinity, ...) it drops the nested descriptions, which repeat the Kubernetes API
-// reference and would push the CRD towards etcd's object size limit. Stoke's own field docs are kept, and so
-// is every schema, so the API server still validates the embedded types in full.
+// Command crdtrim post-processes generated CRDs:
 //
-//	go run ./hack/crdtrim config/crd/*.yaml
+//   - below fields that embed Kubernetes core types (pod templates, containers, volumes, affinity, ...) it
+//     drops the nested descriptions, which repeat the Kubernetes API reference and would push the CRD
+//     towards etcd's object size limit. Stoke's own field docs are kept, and so is every schema, so the API
+//     server still validates the embedded types in full;
+//
+//   - every integer without bounds gets the bounds of its format (int32 or int64). The API server does not
+//     enforce a format's range, so without them it stores a number that no client can decode into the Go
+//     type, and from then on every list and watch of the kind fails for everyone.
+//
+//     go run ./hack/crdtrim config/crd/*.yaml
 package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 
 	"sigs.k8s.io/yaml"
@@ -39,6 +46,11 @@ func trimFile(path string) error {
 		return err
 	}
 	walk(doc, false)
+	if versions, ok := nested(doc, "spec", "versions").([]any); ok {
+		for _, v := range versions {
+			boundIntegers(nested(v, "schema", "openAPIV3Schema"))
+		}
+	}
 	out, err := yaml.Marshal(doc)
 	if err != nil {
 		return err
@@ -94,5 +106,65 @@ func walkProperty(schema any, parentCore, core bool) {
 			}
 		}
 		walk(child, core)
+	}
+}
+
+// maxExactInteger is 2^53, the largest magnitude every JSON parser (and the float64 the API server keeps a
+// schema's bounds in) holds exactly. int64 fields are bounded by it: ±2^63 itself does not survive the
+// float64 round trip (the API server reads 9223372036854775807 back as -9223372036854775808).
+const maxExactInteger = 1 << 53
+
+// formatBounds are the ranges given to the integer formats Kubernetes' OpenAPI uses.
+var formatBounds = map[string][2]int64{
+	"int32": {math.MinInt32, math.MaxInt32},
+	"int64": {-maxExactInteger, maxExactInteger},
+	"":      {-maxExactInteger, maxExactInteger},
+}
+
+// nested follows map keys.
+func nested(node any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[k]
+	}
+	return node
+}
+
+// boundIntegers visits every schema below node. The alternatives of int-or-string fields (anyOf) are left
+// alone: those values decode into resource quantities or IntOrString, not into fixed-size integers.
+func boundIntegers(node any) {
+	switch n := node.(type) {
+	case map[string]any:
+		boundInteger(n)
+		for key, child := range n {
+			if key != "anyOf" {
+				boundIntegers(child)
+			}
+		}
+	case []any:
+		for _, child := range n {
+			boundIntegers(child)
+		}
+	}
+}
+
+// boundInteger gives an integer schema without a minimum or maximum the range of its format.
+func boundInteger(schema map[string]any) {
+	if schema["type"] != "integer" {
+		return
+	}
+	format, _ := schema["format"].(string)
+	bounds, ok := formatBounds[format]
+	if !ok {
+		bounds = formatBounds[""]
+	}
+	if _, has := schema["minimum"]; !has {
+		schema["minimum"] = bounds[0]
+	}
+	if _, has := schema["maximum"]; !has {
+		schema["maximum"] = bounds[1]
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 )
@@ -65,7 +64,7 @@ func TestSubmitDryRunPrintsManifest(t *testing.T) {
 	out := stoke(t, nil, "submit", "-n", "team-a", "--image", "spark:4.0.1", "--py-files", "local:///opt/lib.zip",
 		"--dry-run", "-o", "yaml", "local:///opt/app/etl.py", "in", "out").must(t)
 	app := &stokev1.SparkApplication{}
-	if err := yaml.UnmarshalStrict([]byte(out), app); err != nil {
+	if err := stokev1.UnmarshalStrict([]byte(out), app); err != nil {
 		t.Fatalf("dry run output is not a SparkApplication: %v\n%s", err, out)
 	}
 	if app.Spec.Type != stokev1.ApplicationTypePython || app.Spec.SparkVersion != "4.0.1" || app.GenerateName != "etl-" ||

@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -87,6 +86,9 @@ func invalid(format string, args ...any) error {
 func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 	names := NamesFor(app.Name, app.UID, attempt)
 	props := Properties(app, names)
+	if err := Validate(app, props); err != nil {
+		return nil, err
+	}
 
 	executorTemplate, err := buildExecutorTemplate(app)
 	if err != nil {
@@ -172,9 +174,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 	container.Name = DriverContainerName
 	container.Image = first(p["spark.kubernetes.driver.container.image"], spec.Image)
 	container.ImagePullPolicy = corev1.PullPolicy(first(p["spark.kubernetes.container.image.pullPolicy"], string(corev1.PullIfNotPresent)))
-	for _, port := range driverPorts(spec.SparkVersion) {
-		container.Ports = append(container.Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Port, Protocol: corev1.ProtocolTCP})
-	}
+	container.Ports = append(container.Ports, driverPortsOrDefault(spec.SparkConf).containerPorts(spec.SparkVersion)...)
 	if AtLeast(spec.SparkVersion, 4) {
 		// Spark 4 always sets it, from its configuration (default false), over the template's value.
 		if container.SecurityContext == nil {
@@ -337,9 +337,7 @@ func buildService(app *stokev1.SparkApplication, names Names, p map[string]strin
 			IPFamilyPolicy: ptrTo(corev1.IPFamilyPolicy(first(p["spark.kubernetes.driver.service.ipFamilyPolicy"], string(corev1.IPFamilyPolicySingleStack)))),
 		},
 	}
-	for _, port := range driverPorts(app.Spec.SparkVersion) {
-		svc.Spec.Ports = append(svc.Spec.Ports, port)
-	}
+	svc.Spec.Ports = driverPortsOrDefault(app.Spec.SparkConf).servicePorts(app.Spec.SparkVersion)
 	return svc
 }
 
@@ -363,20 +361,6 @@ func buildNetworkPolicy(app *stokev1.SparkApplication, names Names) *networkingv
 			}}}},
 		},
 	}
-}
-
-// driverPorts are the driver's ports; Spark 4 adds Spark Connect's gRPC port.
-func driverPorts(sparkVersion string) []corev1.ServicePort {
-	ports := []corev1.ServicePort{
-		{Name: "driver-rpc-port", Port: DriverPort, TargetPort: intstr.FromInt32(DriverPort), Protocol: corev1.ProtocolTCP},
-		{Name: "blockmanager", Port: BlockManagerPort, TargetPort: intstr.FromInt32(BlockManagerPort), Protocol: corev1.ProtocolTCP},
-		{Name: "spark-ui", Port: UIPort, TargetPort: intstr.FromInt32(UIPort), Protocol: corev1.ProtocolTCP},
-	}
-	if AtLeast(sparkVersion, 4) {
-		ports = append(ports, corev1.ServicePort{Name: "spark-connect", Port: ConnectPort, TargetPort: intstr.FromInt32(ConnectPort),
-			Protocol: corev1.ProtocolTCP, AppProtocol: ptrTo("grpc")})
-	}
-	return ports
 }
 
 // OwnedByDriver makes an object owned by the attempt's driver pod, so that it goes when the pod goes.

@@ -1069,7 +1069,7 @@ func TestBuildExecutorTemplate(t *testing.T) {
 func TestBuildDriverTemplateAndSidecars(t *testing.T) {
 	app := scalaApp()
 	app.Spec.Driver.Template = &corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"from": "template", "spark-role": "overridden"}, Annotations: map[string]string{"t": "a"}},
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"from": "template"}, Annotations: map[string]string{"t": "a"}},
 		Spec: corev1.PodSpec{
 			EnableServiceLinks: ptr(true),
 			Containers: []corev1.Container{

@@ -127,8 +127,9 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	p["spark.kubernetes.resource.type"] = ResourceType(spec.Type)
 	p["spark.kubernetes.memoryOverheadFactor"] = DefaultOverheadFactor(app)
 	p["spark.driver.host"] = names.DriverService + "." + app.Namespace + ".svc"
-	p["spark.driver.port"] = strconv.Itoa(DriverPort)
-	p["spark.driver.blockManager.port"] = strconv.Itoa(BlockManagerPort)
+	ports := driverPortsOrDefault(spec.SparkConf)
+	p[ConfDriverPort] = strconv.Itoa(int(ports.RPC))
+	p[ConfDriverBlockManagerPort] = strconv.Itoa(int(ports.BlockManager))
 	p["spark.kubernetes.executor.podTemplateFile"] = PodTemplateMountPath + "/" + PodTemplateFileName
 	// Spark's Hadoop conf step tells the executors about the driver's Hadoop ConfigMap.
 	if cm := p["spark.kubernetes.hadoop.configMapName"]; cm != "" {

@@ -1,6 +1,8 @@
 package spark
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -68,26 +70,25 @@ func TestDependencyListsFromSparkConf(t *testing.T) {
 }
 
 // TestSpark4SubstitutesAppIDInDriverLabels: Spark 4 replaces {{APP_ID}} in driver label values (and so in the
-// Service selector); Spark 3 leaves them alone.
+// Service selector); Spark 3 leaves them alone, which makes a label value the API server refuses, so Stoke
+// refuses it before creating anything and names the field.
 func TestSpark4SubstitutesAppIDInDriverLabels(t *testing.T) {
-	for _, tc := range []struct {
-		version string
-		replace bool
-	}{{"4.3.0", true}, {"3.5.9", false}} {
-		app := scalaApp()
-		app.Spec.SparkVersion = tc.version
-		app.Spec.Driver.Labels = map[string]string{"trace": "run-{{APP_ID}}"}
-		objs := mustBuild(t, app)
-		want := "run-{{APP_ID}}"
-		if tc.replace {
-			want = "run-" + objs.Names.AppID
-		}
-		if got := objs.DriverPod.Labels["trace"]; got != want {
-			t.Errorf("%s: label = %q, want %q", tc.version, got, want)
-		}
-		if got := objs.Service.Spec.Selector["trace"]; got != want {
-			t.Errorf("%s: selector = %q, want %q", tc.version, got, want)
-		}
+	app := scalaApp()
+	app.Spec.SparkVersion = "4.3.0"
+	app.Spec.Driver.Labels = map[string]string{"trace": "run-{{APP_ID}}"}
+	objs := mustBuild(t, app)
+	want := "run-" + objs.Names.AppID
+	if got := objs.DriverPod.Labels["trace"]; got != want {
+		t.Errorf("label = %q, want %q", got, want)
+	}
+	if got := objs.Service.Spec.Selector["trace"]; got != want {
+		t.Errorf("selector = %q, want %q", got, want)
+	}
+	app.Spec.SparkVersion = "3.5.9"
+	_, err := Build(app, 1)
+	var invalid *InvalidSpecError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "spec.driver.labels[trace]") {
+		t.Errorf("Spark 3.5 with {{APP_ID}} in a label: want an InvalidSpecError naming spec.driver.labels[trace], got %v", err)
 	}
 }
 

@@ -65,11 +65,18 @@ func PodMemoryMiB(heap string, overhead *string, factor string, minOverheadMiB i
 		if err != nil {
 			return 0, err
 		}
+		if o > math.MaxInt64-heapMiB {
+			return 0, fmt.Errorf("memory %q plus overhead %q is too large", heap, *overhead)
+		}
 		return heapMiB + o, nil
 	}
 	f, err := strconv.ParseFloat(factor, 64)
-	if err != nil || f <= 0 {
+	if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fmt.Errorf("memory overhead factor %q is not a positive decimal", factor)
 	}
-	return heapMiB + max(int64((f+overheadFactorSkew)*float64(heapMiB)), minOverheadMiB), nil
+	o := (f + overheadFactorSkew) * float64(heapMiB)
+	if o >= float64(math.MaxInt64-heapMiB) {
+		return 0, fmt.Errorf("memory %q with overhead factor %s is too large", heap, factor)
+	}
+	return heapMiB + max(int64(o), minOverheadMiB), nil
 }

@@ -32,6 +32,8 @@ type Env struct {
 	Config *rest.Config
 	Client client.Client
 	env    *envtest.Environment
+	// defaultServiceAccounts: Namespace creates each namespace's default service account.
+	defaultServiceAccounts bool
 }
 
 // AssetsDir is where hack/kube-binaries.sh caches kube-apiserver, etcd and kubectl: $STOKE_KUBE_ASSETS, or
@@ -54,9 +56,21 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// Options change the test API server.
+type Options struct {
+	// DefaultAdmission runs the API server with every admission plugin it enables by default, ServiceAccount
+	// included (envtest turns that one off, because without a controller manager no namespace has its
+	// default service account). Namespace then creates the default service account, as the controller
+	// manager would.
+	DefaultAdmission bool
+}
+
 // Start runs etcd and kube-apiserver and installs the CRDs from config/crd. It fails with a hint when the
 // binaries have not been built.
-func Start() (*Env, error) {
+func Start() (*Env, error) { return StartWith(Options{}) }
+
+// StartWith is Start with options.
+func StartWith(opts Options) (*Env, error) {
 	assets := AssetsDir()
 	for _, bin := range []string{"kube-apiserver", "etcd"} {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
@@ -70,6 +84,9 @@ func Start() (*Env, error) {
 		Scheme:                operator.Scheme(),
 		CRDInstallOptions:     envtest.CRDInstallOptions{Scheme: operator.Scheme()},
 	}
+	if opts.DefaultAdmission {
+		env.ControlPlane.GetAPIServer().Configure().Disable("disable-admission-plugins")
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the test API server: %w", err)
@@ -80,15 +97,18 @@ func Start() (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Env{Config: cfg, Client: c, env: env}, nil
+	return &Env{Config: cfg, Client: c, env: env, defaultServiceAccounts: opts.DefaultAdmission}, nil
 }
 
 // Stop shuts the API server and etcd down.
 func (e *Env) Stop() error { return e.env.Stop() }
 
 // Run is a TestMain helper: it starts the environment, runs the tests and stops it.
-func Run(m *testing.M, into **Env) int {
-	env, err := Start()
+func Run(m *testing.M, into **Env) int { return RunWith(m, into, Options{}) }
+
+// RunWith is Run with options.
+func RunWith(m *testing.M, into **Env, opts Options) int {
+	env, err := StartWith(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
 		return 1
@@ -120,6 +140,12 @@ func (e *Env) Namespace(t testing.TB) string {
 		t.Fatalf("creating namespace: %v", err)
 	}
 	t.Cleanup(func() { _ = e.Client.Delete(context.Background(), ns) })
+	if e.defaultServiceAccounts {
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: name}}
+		if err := e.Client.Create(context.Background(), sa); err != nil {
+			t.Fatalf("creating the default service account: %v", err)
+		}
+	}
 	return name
 }
 

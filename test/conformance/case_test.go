@@ -154,6 +154,13 @@ var cases = []Case{
 	{Name: "label-app-id", Versions: []string{"4.3.0"}, WhyNotAll: "Spark 3.5 keeps `{{APP_ID}}` literally in driver label values, which the apiserver rejects (`{{` is not valid in a label value): there is no 3.5 output to compare with.", App: app("label-id", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.Driver.Labels = map[string]string{"run": "r-{{APP_ID}}"}
 	}))},
+	// The user's driver ports are honoured: container ports, Service ports and the properties the driver reads.
+	{Name: "driver-ports", App: app("ports-app", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.SparkConf = map[string]string{"spark.driver.port": "7100", "spark.blockManager.port": "7300", "spark.ui.port": "4050", "spark.connect.grpc.binding.port": "15010"}
+	}))},
+	{Name: "driver-ports-explicit", App: app("ports-expl", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.SparkConf = map[string]string{"spark.driver.port": "7101", "spark.driver.blockManager.port": "7201", "spark.ui.port": "4051"}
+	}))},
 	{Name: "long-name", App: app("my-very-long-spark-application-name-with-many-words-that-is-longer-than-kubernetes-allows-for-labels-0123456789", sparkPiSpec())},
 	{Name: "scala-no-args", App: app("scala-pi", sparkPiSpec())},
 	{Name: "java-many-args", App: app("java-args", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {

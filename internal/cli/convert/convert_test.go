@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
@@ -65,7 +64,7 @@ func TestConvertGolden(t *testing.T) {
 			// Every document decodes strictly into Stoke's type.
 			for _, doc := range strings.Split(out.String(), "\n---\n") {
 				app := &stokev1.SparkApplication{}
-				if err := yaml.UnmarshalStrict([]byte(doc), app); err != nil {
+				if err := stokev1.UnmarshalStrict([]byte(doc), app); err != nil {
 					t.Errorf("converted document does not decode strictly: %v", err)
 				}
 			}

@@ -135,8 +135,9 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	if len(st.Conditions) == 0 {
 		b.WriteString("  none yet\n")
 	} else {
+		message := 4
 		t := &output.Table{Header: []string{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}, Indent: "  ",
-			MaxWidth: output.TableWidth, Shrink: []int{4}}
+			MaxWidth: output.TableWidth, Shrink: []int{message}, Wrap: &message}
 		for _, c := range st.Conditions {
 			t.Rows = append(t.Rows, []string{c.Type, string(c.Status), c.Reason, output.Age(c.LastTransitionTime, now), output.OneLine(c.Message)})
 		}
@@ -184,7 +185,13 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 		_ = t.Write(&b)
 		for _, a := range attempts {
 			if a.Message != "" && a.Outcome != "" && a.Outcome != stokev1.OutcomeSucceeded {
-				fmt.Fprintf(&b, "  attempt %d: %s\n", a.Number, fitLine(output.OneLine(a.Message), output.TableWidth-14))
+				head := fmt.Sprintf("  attempt %d: ", a.Number)
+				for i, l := range output.WrapText(a.Message, output.TableWidth-len(head)) {
+					if i > 0 {
+						head = strings.Repeat(" ", len(head))
+					}
+					b.WriteString(head + l + "\n")
+				}
 			}
 		}
 	}
@@ -200,14 +207,6 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	}
 	_, err := io.WriteString(out, b.String())
 	return err
-}
-
-func fitLine(s string, width int) string {
-	r := []rune(s)
-	if len(r) <= width {
-		return s
-	}
-	return string(r[:width-1]) + "…"
 }
 
 func resources(s *stokev1.SparkPodSpec) string {

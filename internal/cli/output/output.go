@@ -143,6 +143,9 @@ type Table struct {
 	Colour func(col int, text string) string
 	// Indent is put before every line.
 	Indent string
+	// Wrap, when set, is the index of the last column: its cells are wrapped onto continuation lines at its
+	// width instead of being cut, so that a long message stays readable in full (as kubectl describe does).
+	Wrap *int
 }
 
 const gap = 3
@@ -181,10 +184,15 @@ func (t *Table) Write(w io.Writer) error {
 	var b strings.Builder
 	line := func(row []string, header bool) {
 		b.WriteString(t.Indent)
+		var rest []string
 		for i := range widths {
 			cell := ""
 			if i < len(row) {
 				cell = fit(row[i], widths[i])
+				if t.Wrap != nil && *t.Wrap == i && i == len(widths)-1 && !header {
+					lines := WrapText(row[i], widths[i])
+					cell, rest = lines[0], lines[1:]
+				}
 			}
 			pad := widths[i] - utf8.RuneCountInString(cell)
 			if !header && t.Colour != nil {
@@ -196,6 +204,15 @@ func (t *Table) Write(w io.Writer) error {
 			}
 		}
 		b.WriteByte('\n')
+		if len(rest) > 0 {
+			lead := len(t.Indent) + gap*(len(widths)-1)
+			for _, w := range widths[:len(widths)-1] {
+				lead += w
+			}
+			for _, l := range rest {
+				b.WriteString(strings.Repeat(" ", lead) + l + "\n")
+			}
+		}
 	}
 	line(t.Header, true)
 	for _, r := range t.Rows {
@@ -214,6 +231,35 @@ func fit(s string, width int) string {
 		return "…"
 	}
 	return string([]rune(s)[:width-1]) + "…"
+}
+
+// WrapText breaks s into lines of at most width runes, at spaces where it can; a word longer than a line
+// is split. It always returns at least one line.
+func WrapText(s string, width int) []string {
+	width = max(width, 1)
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(s) {
+		w := []rune(word)
+		for len(w) > 0 {
+			room := width - len(cur)
+			if len(cur) > 0 {
+				room-- // the space before the word
+			}
+			switch {
+			case len(w) <= room:
+				if len(cur) > 0 {
+					cur = append(cur, ' ')
+				}
+				cur, w = append(cur, w...), nil
+			case len(cur) > 0:
+				lines, cur = append(lines, string(cur)), nil
+			default: // a word longer than a line
+				lines, w = append(lines, string(w[:width])), w[width:]
+			}
+		}
+	}
+	return append(lines, string(cur))
 }
 
 // OneLine flattens a message to one line.

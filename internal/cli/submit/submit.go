@@ -291,7 +291,7 @@ func (o *Options) readManifests(ns string) ([]*stokev1.SparkApplication, error) 
 			return nil, cmderr.Usagef("%s (document %d): kind %q, apiVersion %q: stoke submit takes SparkApplication, %s", o.File, i, meta.Kind, meta.APIVersion, stokev1.GroupVersion)
 		}
 		app := &stokev1.SparkApplication{}
-		if err := yaml.UnmarshalStrict(doc, app); err != nil {
+		if err := stokev1.UnmarshalStrict(doc, app); err != nil {
 			return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
 		}
 		if app.Namespace == "" {

@@ -25,10 +25,8 @@ import (
 	"github.com/stokehq/stoke/internal/cli/apps"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
+	"github.com/stokehq/stoke/internal/spark"
 )
-
-// UIPort is the Spark UI's port in the driver pod.
-const UIPort = 4040
 
 // Options are the flags and arguments of `stoke ui`.
 type Options struct {
@@ -96,7 +94,7 @@ func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wa
 	defer cancel()
 	told := false
 	for {
-		body, err := cs.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(UIPort), "/api/v1/applications", nil).DoRaw(ctx)
+		body, err := cs.CoreV1().Pods(pod.Namespace).ProxyGet("http", pod.Name, strconv.Itoa(int(spark.UIPortOfPod(pod))), "/api/v1/applications", nil).DoRaw(ctx)
 		// While the SparkContext starts, the UI answers 200 with a "Spark is starting up" page instead of the
 		// JSON list of applications.
 		if err == nil && bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
@@ -156,7 +154,7 @@ func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod
 		<-ctx.Done()
 		close(stop)
 	}()
-	fw, err := portforward.NewOnAddresses(dialer, []string{address}, []string{fmt.Sprintf("%d:%d", port, UIPort)}, stop, readyCh, io.Discard, errOut)
+	fw, err := portforward.NewOnAddresses(dialer, []string{address}, []string{fmt.Sprintf("%d:%d", port, spark.UIPortOfPod(pod))}, stop, readyCh, io.Discard, errOut)
 	if err != nil {
 		return cmderr.Usagef("port-forward: %v", err)
 	}

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/testenv"
@@ -53,6 +52,23 @@ func TestBadSpecsRejectedAtAdmission(t *testing.T) {
 		{"bad spark version", func(s *stokev1.SparkApplicationSpec) { s.SparkVersion = "latest" }, []string{"spec.sparkVersion"}},
 		{"negative TTL", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(-5)) }, []string{"spec.timeToLiveSeconds"}},
 		{"empty image", func(s *stokev1.SparkApplicationSpec) { s.Image = "" }, []string{"spec.image"}},
+		{"image with a space", func(s *stokev1.SparkApplicationSpec) { s.Image = "spark:3.5 latest" }, []string{"spec.image"}},
+		{"role image with a space", func(s *stokev1.SparkApplicationSpec) { s.Executor.Image = ptr("my image") }, []string{"spec.executor.image"}},
+		{"zero memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("0") }, []string{"spec.executor.memory"}},
+		{"zero memory with unit", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("000g") }, []string{"spec.driver.memory"}},
+		{"NUL in main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example.Main\x00") }, []string{"spec.mainClass"}},
+		{"main class with a space", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example Main") }, []string{"spec.mainClass"}},
+		{"NUL in an argument", func(s *stokev1.SparkApplicationSpec) { s.Arguments = []string{"ok", "bad\x00arg"} }, []string{"spec.arguments[1]"}},
+		{"space in a URI host", func(s *stokev1.SparkApplicationSpec) { s.MainApplicationFile = ptr("https://my host/app.jar") }, []string{"spec.mainApplicationFile"}},
+		{"space in a dependency", func(s *stokev1.SparkApplicationSpec) { s.Deps.Files = []string{"s3a://bucket/a b.txt"} }, []string{"spec.deps.files[0]"}},
+		{"empty env name", func(s *stokev1.SparkApplicationSpec) { s.Driver.Env = []corev1.EnvVar{{Name: "", Value: "x"}} }, []string{"spec.driver.env", "env names must not be empty"}},
+		{"reserved driver label", func(s *stokev1.SparkApplicationSpec) { s.Driver.Labels = map[string]string{"spark-role": "boss"} }, []string{"spec.driver.labels", "spark-role"}},
+		{"reserved executor label", func(s *stokev1.SparkApplicationSpec) {
+			s.Executor.Labels = map[string]string{"app.kubernetes.io/managed-by": "me"}
+		}, []string{"spec.executor.labels"}},
+		{"too many cores", func(s *stokev1.SparkApplicationSpec) { s.Executor.Cores = ptr(int32(5000)) }, []string{"spec.executor.cores"}},
+		{"driver start timeout beyond 30 days", func(s *stokev1.SparkApplicationSpec) { s.Timeouts.DriverStartSeconds = ptr(int32(2592001)) }, []string{"spec.timeouts.driverStartSeconds"}},
+		{"TTL beyond ten years", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(315360001)) }, []string{"spec.timeToLiveSeconds"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +123,7 @@ func TestSampleApplicationAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := &stokev1.SparkApplication{}
-	if err := yaml.UnmarshalStrict(data, app); err != nil {
+	if err := stokev1.UnmarshalStrict(data, app); err != nil {
 		t.Fatalf("sample does not decode strictly: %v", err)
 	}
 	app.Namespace = ns
@@ -137,4 +153,18 @@ func TestTemplateMetadataKept(t *testing.T) {
 		got.Spec.Executor.Template.Labels["tier"] != "batch" {
 		t.Errorf("template metadata pruned: driver %+v, executor %+v", got.Spec.Driver.Template.ObjectMeta, got.Spec.Executor.Template.ObjectMeta)
 	}
+}
+
+// createRaw creates a valid application whose spec the change edits as JSON, for values the Go types cannot
+// hold.
+func createRaw(ns, name string, change func(spec map[string]any)) error {
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(newApp(ns, name))
+	if err != nil {
+		return err
+	}
+	u := &unstructured.Unstructured{Object: raw}
+	u.SetAPIVersion(stokev1.GroupVersion.String())
+	u.SetKind("SparkApplication")
+	change(u.Object["spec"].(map[string]any))
+	return env.Client.Create(context.Background(), u)
 }

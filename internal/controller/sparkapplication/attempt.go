@@ -2,8 +2,8 @@ package sparkapplication
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -65,7 +66,7 @@ func (r *Reconciler) setProgressConditions(p *pass, driver DriverObservation) {
 	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
 	if driver.Phase == DriverRunning {
 		setCondition(st, gen, stokev1.ConditionRunning, true, ReasonDriverRunning, fmt.Sprintf("attempt %d: the driver is running", cur.Number))
-		st.UIAddress = fmt.Sprintf("http://%s.%s.svc:%d", spark.NamesFor(p.app.Name, p.app.UID, cur.Number).DriverService, p.app.Namespace, spark.UIPort)
+		st.UIAddress = fmt.Sprintf("http://%s.%s.svc:%d", spark.NamesFor(p.app.Name, p.app.UID, cur.Number).DriverService, p.app.Namespace, spark.UIPortOf(p.app.Spec.SparkConf))
 	} else {
 		setCondition(st, gen, stokev1.ConditionRunning, false, orDefault(driver.Reason, ReasonDriverPending), driver.Message)
 	}
@@ -130,7 +131,8 @@ func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) erro
 		return err
 	}
 	cur.EndTime = &metav1.Time{Time: p.now}
-	cur.Outcome, cur.Reason, cur.Message, cur.ExitCode = end.Outcome, end.Reason, end.Message, end.ExitCode
+	cur.Outcome, cur.Reason, cur.ExitCode = end.Outcome, conditions.Reason(end.Reason), end.ExitCode
+	cur.Message = conditions.Bound(end.Message, conditions.MaxAttemptMessage)
 	st.UIAddress = ""
 	st.Executors.Pending, st.Executors.Running = 0, 0
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
@@ -163,23 +165,30 @@ func (r *Reconciler) startWhenDue(ctx context.Context, p *pass) error {
 // startAttempt creates the attempt's driver pod, then its ConfigMap and Service (and, for Spark 4.2+, its
 // NetworkPolicy, and the driver's on-demand volume claims) owned by the pod. Every
 // name is deterministic, so a create that finds its object already there adopts it: a crash between any two
-// steps never makes a second driver.
+// steps never makes a second driver. Before anything is created, the spec is validated and the first
+// executor pod is dry-run; when a later object is refused, the driver pod is deleted again (so no attempt is
+// left half created) and the refusal becomes a condition.
 func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) error {
 	app, st, gen := p.app, &p.app.Status, p.app.Generation
 	objs, err := spark.Build(app, number)
 	if err != nil {
-		return r.failInvalid(p, err)
+		return r.refused(p, err, "")
+	}
+	if app.Spec.Submission.Mode != stokev1.SubmissionSparkSubmitPod {
+		if err := spark.CheckNativeDependencies(app); err != nil {
+			return r.refused(p, err, "")
+		}
+	}
+	if err := r.probeExecutor(ctx, app, objs, p.now); err != nil {
+		return r.refused(p, err, ReasonExecutorPodRejected)
 	}
 	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
 		return r.startSubmission(ctx, p, number, objs)
 	}
-	if err := spark.CheckNativeDependencies(app); err != nil {
-		return r.failInvalid(p, err)
-	}
 	objs.DriverPod.Annotations[AnnotationSpecHash] = SpecHash(&app.Spec)
 	pod, err := r.createDriverPod(ctx, app, objs.DriverPod)
 	if err != nil {
-		return r.failInvalid(p, err)
+		return r.refused(p, err, "")
 	}
 	owned := []client.Object{objs.ConfigMap, objs.Service}
 	if objs.NetworkPolicy != nil {
@@ -191,7 +200,13 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	for _, obj := range owned {
 		spark.OwnedByDriver(obj, pod)
 		if err := r.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-			return r.failInvalid(p, fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err))
+			err = fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
+			if ClassifyRejection(err).Kind != RejectionTransient {
+				if derr := r.rollBack(ctx, pod); derr != nil {
+					return derr
+				}
+			}
+			return r.refused(p, err, "")
 		}
 	}
 
@@ -207,6 +222,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	st.NextAttemptTime = nil
 	st.Executors = stokev1.ExecutorCounts{Requested: RequestedExecutors(&app.Spec)}
 	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonDriverPodCreated, "the next attempt started")
+	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonDriverPodCreated, "the driver pod was created")
 	setCondition(st, gen, stokev1.ConditionSubmitted, true, ReasonDriverPodCreated, fmt.Sprintf("attempt %d: driver pod %s created", number, pod.Name))
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonDriverPending, "waiting for the driver container to start")
 	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod is not ready")
@@ -214,6 +230,22 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	// No re-check is scheduled here: the driver pod's own events bring the application back, and a pass
 	// that finds the pod gone schedules the lost-driver check (EvaluateAttempt). A timer set now would
 	// fire after most applications have finished, once for every application.
+	return nil
+}
+
+// kindOf names an object's kind for messages.
+func kindOf(obj client.Object) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
+}
+
+// rollBack deletes a driver pod whose attempt could not be completed; what it owns goes with it.
+func (r *Reconciler) rollBack(ctx context.Context, pod *corev1.Pod) error {
+	uid := pod.UID
+	err := r.Client.Delete(ctx, pod, client.Preconditions{UID: &uid}, client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("deleting driver pod %s of the half-created attempt: %w", pod.Name, err)
+	}
 	return nil
 }
 
@@ -234,27 +266,59 @@ func (r *Reconciler) createDriverPod(ctx context.Context, app *stokev1.SparkAppl
 	if !metav1.IsControlledBy(existing, app) {
 		return nil, fmt.Errorf("driver pod name %s is taken by an object this application does not control", pod.Name)
 	}
+	if !existing.DeletionTimestamp.IsZero() {
+		// A rolled-back attempt's pod that is still going: a later pass creates it anew.
+		return nil, fmt.Errorf("driver pod %s of an earlier try is still being deleted", pod.Name)
+	}
 	return existing, nil
 }
 
-// failInvalid ends the application for good when the API server or the builder rejects what the spec
-// asks for; other errors are returned for a retry with backoff.
-func (r *Reconciler) failInvalid(p *pass, err error) error {
-	var invalidSpec *spark.InvalidSpecError
-	unsupported := isUnsupportedDependency(err)
-	if !unsupported && !errors.As(err, &invalidSpec) && !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+// refused turns an error from building or creating an attempt's objects into the application's state:
+// transient errors are returned (the reconcile is retried with backoff); causes that may be fixed without a
+// spec change make the application wait (the Waiting condition, looked at again with backoff); everything
+// else fails it for good with a condition that quotes the message. failReason, when set, replaces the
+// reason of a failure (not of an unsupported dependency).
+func (r *Reconciler) refused(p *pass, err error, failReason string) error {
+	rejection := ClassifyRejection(err)
+	switch rejection.Kind {
+	case RejectionTransient:
 		return err
+	case RejectionWait:
+		r.wait(p, rejection.Reason, err)
+		return nil
 	}
-	reason := ReasonInvalidSpec
-	if unsupported {
-		reason = ReasonUnsupportedDependency
+	reason := rejection.Reason
+	if failReason != "" && reason != ReasonUnsupportedDependency {
+		reason = failReason
 	}
 	st := &p.app.Status
 	st.TerminationTime = &metav1.Time{Time: p.now}
-	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, reason, "the spec is invalid")
+	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, reason, "no attempt can start")
+	clearCondition(st, p.app.Generation, stokev1.ConditionWaiting, reason, "no attempt can start")
 	setCondition(st, p.app.Generation, stokev1.ConditionFailed, true, reason, err.Error())
 	p.event(corev1.EventTypeWarning, reason, "%s", err.Error())
 	return nil
+}
+
+// Waiting backoff bounds: the wait doubles with the time already waited.
+const (
+	minWaitRecheck = time.Second
+	maxWaitRecheck = time.Minute
+)
+
+// wait records what the next attempt waits for and when it is looked at again: as long again as it has
+// waited so far, between one second and one minute.
+func (r *Reconciler) wait(p *pass, reason string, err error) {
+	st, gen := &p.app.Status, p.app.Generation
+	since := p.now
+	waiting := meta.FindStatusCondition(st.Conditions, stokev1.ConditionWaiting)
+	if waiting != nil && waiting.Status == metav1.ConditionTrue {
+		since = waiting.LastTransitionTime.Time
+	} else {
+		p.event(corev1.EventTypeWarning, reason, "%s", err.Error())
+	}
+	setCondition(st, gen, stokev1.ConditionWaiting, true, reason, err.Error()+"; Stoke looks again with backoff")
+	p.recheckAfter(min(max(p.now.Sub(since), minWaitRecheck), maxWaitRecheck))
 }
 
 // finished handles an application that succeeded or failed for good: a changed spec runs it again;
@@ -288,7 +352,7 @@ func (r *Reconciler) finished(ctx context.Context, p *pass) error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("deleting the application after its TTL: %w", err)
 	}
-	r.Recorder.Eventf(p.app, corev1.EventTypeNormal, "Expired", "Deleted %s after its TTL", time.Duration(*p.app.Spec.TimeToLiveSeconds)*time.Second)
+	r.Recorder.Event(p.app, corev1.EventTypeNormal, "Expired", fmt.Sprintf("Deleted %s after its TTL", ttlDuration(*p.app.Spec.TimeToLiveSeconds)))
 	p.app = nil
 	return nil
 }
@@ -309,7 +373,7 @@ func (r *Reconciler) ttlRemaining(p *pass) time.Duration {
 	if ttl == nil || end == nil {
 		return 0
 	}
-	return max(end.Add(time.Duration(*ttl)*time.Second).Sub(p.now), 0)
+	return max(end.Add(ttlDuration(*ttl)).Sub(p.now), 0)
 }
 
 // suspend stops the running attempt and marks the application suspended.
@@ -418,4 +482,19 @@ func (r *Reconciler) removeLeftoverExecutors(ctx context.Context, namespace stri
 		}
 	}
 	return nil
+}
+
+// maxTTL is the longest TTL honoured as written (the schema's maximum, ten years); a larger value stored
+// before the schema bounded it counts as this, never as an overflowed, negative duration.
+const maxTTL = 315360000 * time.Second
+
+// ttlDuration converts timeToLiveSeconds without overflow.
+func ttlDuration(seconds int64) time.Duration {
+	if seconds < 0 {
+		return 0
+	}
+	if seconds > int64(maxTTL/time.Second) {
+		return maxTTL
+	}
+	return time.Duration(seconds) * time.Second
 }

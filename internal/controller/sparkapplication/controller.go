@@ -6,6 +6,7 @@ package sparkapplication
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -13,6 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -25,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -88,6 +92,8 @@ type Reconciler struct {
 	// space out progress-only writes, and to recognise a cache that still holds the version that write
 	// replaced. Losing it (a restart) only means one earlier write or one conflict.
 	lastWrite sync.Map
+	// probes remembers executor pod shapes that passed a dry run recently.
+	probes executorProbes
 }
 
 type statusWrite struct {
@@ -183,7 +189,7 @@ type pass struct {
 type event struct{ kind, reason, message string }
 
 func (p *pass) event(kind, reason, format string, args ...any) {
-	p.events = append(p.events, event{kind, reason, fmt.Sprintf(format, args...)})
+	p.events = append(p.events, event{kind, conditions.Reason(reason), conditions.Eventf(format, args...)})
 }
 
 func (p *pass) recheckAfter(d time.Duration) {
@@ -206,6 +212,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			r.lastWrite.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if app.DecodeError != "" {
+		return ctrl.Result{}, r.reportUnreadable(ctx, app)
 	}
 	if v, ok := r.lastWrite.Load(req.NamespacedName); ok {
 		if w := v.(statusWrite); w.replaced == app.ResourceVersion {
@@ -292,4 +301,26 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
 		return r.finished(ctx, p)
 	}
 	return r.startWhenDue(ctx, p)
+}
+
+// reportUnreadable marks an application whose stored object does not decode (see
+// SparkApplication.DecodeError) as failed, with a merge patch of its status alone: the rest of the object
+// cannot be read, so it can neither run nor be written back whole. It is reported once.
+func (r *Reconciler) reportUnreadable(ctx context.Context, app *stokev1.SparkApplication) error {
+	failed := meta.FindStatusCondition(app.Status.Conditions, stokev1.ConditionFailed)
+	if failed != nil && failed.Status == metav1.ConditionTrue && failed.Reason == ReasonUnreadable {
+		return nil
+	}
+	st := app.Status.DeepCopy()
+	msg := app.DecodeError + "; fix the object or delete it"
+	setCondition(st, app.Generation, stokev1.ConditionFailed, true, ReasonUnreadable, msg)
+	patch, err := json.Marshal(map[string]any{"status": map[string]any{"phase": PhaseOf(st.Conditions), "conditions": st.Conditions}})
+	if err != nil {
+		return fmt.Errorf("encoding the status of an unreadable application: %w", err)
+	}
+	if err := r.Client.Status().Patch(ctx, app, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return fmt.Errorf("recording that the application cannot be read: %w", err)
+	}
+	r.Recorder.Event(app, corev1.EventTypeWarning, ReasonUnreadable, conditions.Bound(msg, conditions.MaxEventMessage))
+	return nil
 }

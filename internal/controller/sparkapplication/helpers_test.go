@@ -26,7 +26,7 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
-	os.Exit(testenv.Run(m, &env))
+	os.Exit(testenv.RunWith(m, &env, testenv.Options{DefaultAdmission: true}))
 }
 
 // startOperator runs Stoke's real controller manager, limited to the test's namespace, until the test ends.
@@ -193,8 +193,14 @@ func executorPod(t *testing.T, driver *corev1.Pod, id int, phase corev1.PodPhase
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: spark.ExecutorContainerName, Image: "spark:3.5.7"}}},
 	}
 	create(t, pod)
-	pod.Status.Phase = phase
-	if err := env.Client.Status().Update(context.Background(), pod); err != nil {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(pod), pod); err != nil {
+			return err
+		}
+		pod.Status.Phase = phase
+		return env.Client.Status().Update(context.Background(), pod)
+	})
+	if client.IgnoreNotFound(err) != nil { // an executor the operator already removed needs no status
 		t.Fatalf("executor status: %v", err)
 	}
 	return pod

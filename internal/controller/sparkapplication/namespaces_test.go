@@ -57,6 +57,7 @@ func TestNamespaceSelectorLimitsAndFollowsLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), fresh) })
+	create(t, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: fresh.Name}}) // as the controller manager would
 	create(t, newApp(fresh.Name, "at-once"))
 	waitAttempt(t, fresh.Name, "at-once", 1)
 }

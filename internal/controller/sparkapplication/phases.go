@@ -14,9 +14,8 @@ import (
 	"github.com/stokehq/stoke/internal/spark"
 )
 
-// AnnotationSpecHash records on the driver pod the spec hash it was built from, so that a pod adopted after
-// a crash is attributed to the right spec.
-const AnnotationSpecHash = "stoke.dev/spec-hash"
+// AnnotationSpecHash records on the driver pod the spec hash it was built from.
+const AnnotationSpecHash = spark.AnnotationSpecHash
 
 // SpecHash identifies the parts of a spec that shape the driver objects. Suspend, the TTL, the restart
 // policy and the timeouts are left out: changing them does not restart a running application.

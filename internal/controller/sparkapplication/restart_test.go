@@ -30,7 +30,8 @@ func (c *crashAfterDriverCreate) Create(ctx context.Context, obj client.Object, 
 		return errCrashed
 	}
 	err := c.Client.Create(ctx, obj, opts...)
-	if _, isPod := obj.(*corev1.Pod); isPod && err == nil {
+	// The executor probe is a dry run: the crash comes after the driver pod's real create.
+	if _, isPod := obj.(*corev1.Pod); isPod && err == nil && len((&client.CreateOptions{}).ApplyOptions(opts).DryRun) == 0 {
 		c.crashed = true
 		c.crash()
 		return errCrashed

@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/conditions"
 )
 
 // Condition reasons. docs/conditions.md documents each.
@@ -31,6 +32,21 @@ const (
 	ReasonSparkSubmitRunning = "SparkSubmitRunning"
 	// ReasonSubmissionFailed: the spark-submit pod ended without creating the driver pod.
 	ReasonSubmissionFailed = "SubmissionFailed"
+	// ReasonSubmissionRejected: admission (Pod Security, a LimitRange, a webhook) refused an object of the
+	// attempt for a reason only a spec change fixes; the message is the API server's.
+	ReasonSubmissionRejected = "SubmissionRejected"
+	// ReasonExecutorPodRejected: a server-side dry run of the attempt's first executor pod was refused, so no
+	// executor could ever start; no driver was created.
+	ReasonExecutorPodRejected = "ExecutorPodRejected"
+	// ReasonUnreadable: the stored object does not fit the types Stoke reads (for example a number stored
+	// before the schema bounded it); nothing runs until it is fixed or deleted.
+	ReasonUnreadable = "Unreadable"
+
+	// Reasons of the Waiting condition: what a new attempt waits for before its driver can be created.
+	ReasonWaitingForServiceAccount = "WaitingForServiceAccount"
+	ReasonWaitingForPriorityClass  = "WaitingForPriorityClass"
+	ReasonWaitingForQuota          = "WaitingForQuota"
+	ReasonWaitingForPermission     = "WaitingForPermission"
 )
 
 // PhaseOf derives the phase from the conditions, most decisive first.
@@ -59,15 +75,9 @@ func IsFinished(status *stokev1.SparkApplicationStatus) bool {
 		meta.IsStatusConditionTrue(status.Conditions, stokev1.ConditionFailed)
 }
 
-// setCondition sets one condition for the given generation.
+// setCondition sets one condition for the given generation, with a bounded message and a valid reason.
 func setCondition(status *stokev1.SparkApplicationStatus, generation int64, t string, ok bool, reason, message string) {
-	s := metav1.ConditionFalse
-	if ok {
-		s = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
-		Type: t, Status: s, Reason: reason, Message: message, ObservedGeneration: generation,
-	})
+	conditions.Set(&status.Conditions, generation, t, ok, reason, message)
 }
 
 // clearCondition marks a condition False with the given reason if it is present and True.

@@ -26,13 +26,20 @@ func (r *Reconciler) startSubmission(ctx context.Context, p *pass, number int32,
 	hash := SpecHash(&app.Spec)
 	cm, pod, err := spark.Submitter(app, objs, number, hash)
 	if err != nil {
-		return r.failInvalid(p, err)
+		return r.refused(p, err, "")
 	}
 	if err := r.Client.Create(ctx, cm); err != nil && !apierrors.IsAlreadyExists(err) {
-		return r.failInvalid(p, fmt.Errorf("creating ConfigMap %s: %w", cm.Name, err))
+		return r.refused(p, fmt.Errorf("creating ConfigMap %s: %w", cm.Name, err), "")
 	}
 	if err := r.Client.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
-		return r.failInvalid(p, fmt.Errorf("creating spark-submit pod %s: %w", pod.Name, err))
+		err = fmt.Errorf("creating spark-submit pod %s: %w", pod.Name, err)
+		if ClassifyRejection(err).Kind != RejectionTransient {
+			// The ConfigMap is owned by the application; without its pod it is not needed.
+			if derr := r.Client.Delete(ctx, cm); derr != nil && !apierrors.IsNotFound(derr) {
+				return fmt.Errorf("deleting ConfigMap %s of the half-created attempt: %w", cm.Name, derr)
+			}
+		}
+		return r.refused(p, err, "")
 	}
 	pushPastAttempt(st, r.Options.PastAttempts)
 	st.CurrentAttempt = &stokev1.Attempt{
@@ -44,6 +51,7 @@ func (r *Reconciler) startSubmission(ctx context.Context, p *pass, number int32,
 	st.NextAttemptTime = nil
 	st.Executors = stokev1.ExecutorCounts{Requested: RequestedExecutors(&app.Spec)}
 	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonSparkSubmitRunning, "the next attempt started")
+	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonSparkSubmitRunning, "the spark-submit pod was created")
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonSparkSubmitRunning, fmt.Sprintf("attempt %d: spark-submit runs in pod %s", number, pod.Name))
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonDriverPending, "waiting for spark-submit to create the driver")
 	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod does not exist yet")
