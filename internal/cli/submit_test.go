@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 )
 

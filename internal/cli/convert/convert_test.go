@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 )
