@@ -115,8 +115,11 @@ func SubmitArgs(app *stokev1.SparkApplication, props map[string]string, executor
 		}
 		args = append(args, "--conf", k+"="+props[k])
 	}
-	if v, ok := app.Spec.SparkConf["spark.kubernetes.memoryOverheadFactor"]; ok {
-		args = append(args, "--conf", "spark.kubernetes.memoryOverheadFactor="+v)
+	// Keys spark-submit generates, but from the user's value when there is one.
+	for _, k := range []string{"spark.kubernetes.memoryOverheadFactor", ConfDriverPort, ConfDriverBlockManagerPort} {
+		if v, ok := app.Spec.SparkConf[k]; ok {
+			args = append(args, "--conf", k+"="+v)
+		}
 	}
 	args = append(args,
 		"--conf", "spark.kubernetes.submission.waitAppCompletion=false",
