@@ -20,6 +20,7 @@ func TestSubmitWithSparkSubmitFlags(t *testing.T) {
 	}
 	out := stoke(t, nil, "submit", "-n", ns, "--name", "Daily Report", "--image", "registry.local/spark:3.5.7-java17",
 		"--class", "com.example.Report", "--conf", "spark.sql.shuffle.partitions=16", "--conf", "spark.ui.showConsoleProgress=false",
+		"--conf", "spark.executor.instances=9", "--conf", "spark.driver.memory=8g",
 		"--properties-file", props, "--jars", "local:///opt/jars/a.jar,https://repo.example/b.jar",
 		"--files", "s3a://bucket/lookup.csv", "--archives", "local:///opt/env.tar.gz#env",
 		"--driver-memory", "2g", "--driver-cores", "2", "--executor-memory", "4g", "--executor-cores", "3",
@@ -51,6 +52,8 @@ func TestSubmitWithSparkSubmitFlags(t *testing.T) {
 		{"executor memory", *s.Executor.Memory, "4g"},
 		{"executor cores", *s.Executor.Cores, int32(3)},
 		{"executors", *s.Executor.Instances, int32(5)},
+		{"--num-executors wins over --conf, as in spark-submit", s.SparkConf["spark.executor.instances"], ""},
+		{"--driver-memory wins over --conf", s.SparkConf["spark.driver.memory"], ""},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

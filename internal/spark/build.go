@@ -148,7 +148,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 		LabelAppSelector: names.AppID,
 		LabelRole:        RoleDriver,
 		LabelVersion:     spec.SparkVersion,
-		LabelAppName:     AppNameLabel(app.Name),
+		LabelAppName:     AppNameLabel(SparkAppName(app)),
 		LabelManagedBy:   ManagedByStoke,
 		LabelAttempt:     fmt.Sprint(attempt),
 	})

@@ -801,22 +801,14 @@ func TestBuildPropertiesByCase(t *testing.T) {
 	pyNoDeps := pythonApp()
 	pyNoDeps.Spec.Deps = stokev1.Dependencies{}
 
-	override := scalaApp()
-	override.Spec.SparkConf = map[string]string{
-		"spark.app.name":                   "other",
-		"spark.driver.memory":              "4g",
-		"spark.executor.instances":         "5",
-		"spark.kubernetes.container.image": "other:image",
-		"spark.jars":                       "https://example.com/conf.jar",
-		"spark.files":                      "https://example.com/conf.txt",
-		"spark.driver.cores":               "4",
-		"spark.kubernetes.driverEnv.X":     "conf",
-		"spark.some.other":                 "kept",
+	// The same values in sparkConf and in the spec agree: nothing is replaced, so nothing is refused.
+	agree := scalaApp()
+	agree.Spec.SparkConf = map[string]string{
+		"spark.app.name": "spark-pi", "spark.driver.memory": "2g", "spark.kubernetes.container.image": "spark:test",
+		"spark.jars": "https://example.com/field.jar", "spark.some.other": "kept",
 	}
-	override.Spec.Driver.Memory = ptr("2g")
-	override.Spec.Driver.Cores = ptr(int32(3))
-	override.Spec.Driver.Env = []corev1.EnvVar{{Name: "X", Value: "field"}}
-	override.Spec.Deps = stokev1.Dependencies{Jars: []string{"https://example.com/field.jar"}, Files: []string{"https://example.com/field.txt"}}
+	agree.Spec.Driver.Memory = ptr("2g")
+	agree.Spec.Deps = stokev1.Dependencies{Jars: []string{"https://example.com/field.jar"}}
 
 	dyn := scalaApp()
 	dyn.Spec.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, InitialExecutors: ptr(int32(2)), MinExecutors: ptr(int32(1)),
@@ -875,12 +867,9 @@ func TestBuildPropertiesByCase(t *testing.T) {
 			"spark.kubernetes.authenticate.driver.serviceAccountName": "spark",
 			"spark.stoke.escaping":                                    "k:v=w #h !b \\\\back é tab\tend",
 		}},
-		{"spec fields win over sparkConf", override, map[string]string{
-			"spark.app.name": "spark-pi", "spark.driver.memory": "2g", "spark.executor.instances": "2",
-			"spark.kubernetes.container.image": "spark:test", "spark.driver.cores": "3",
-			"spark.jars":  "https://example.com/field.jar," + examplesJar,
-			"spark.files": "https://example.com/field.txt", "spark.kubernetes.driverEnv.X": "field",
-			"spark.some.other": "kept",
+		{"sparkConf agreeing with the spec", agree, map[string]string{
+			"spark.app.name": "spark-pi", "spark.driver.memory": "2g", "spark.kubernetes.container.image": "spark:test",
+			"spark.jars": "https://example.com/field.jar," + examplesJar, "spark.some.other": "kept",
 		}},
 		{"dynamic allocation", dyn, map[string]string{
 			"spark.dynamicAllocation.enabled": "true", "spark.dynamicAllocation.shuffleTracking.enabled": "true",
@@ -1253,5 +1242,45 @@ func TestHostPathTypeByVersion(t *testing.T) {
 		if v == nil || v.HostPath == nil || v.HostPath.Type == nil || *v.HostPath.Type != want {
 			t.Errorf("%s: hostPath = %+v, want type %q", version, v, want)
 		}
+	}
+}
+
+// TestSparkConfReplacedBySpecIsRefused: spark-submit lets its flags win over --conf without a word; Stoke
+// refuses a sparkConf value that a spec field would replace with another, naming both.
+func TestSparkConfReplacedBySpecIsRefused(t *testing.T) {
+	app := scalaApp()
+	app.Spec.SparkConf = map[string]string{
+		"spark.driver.memory":              "4g",
+		"spark.executor.instances":         "5",
+		"spark.kubernetes.container.image": "other:image",
+		"spark.jars":                       "https://example.com/conf.jar",
+		"spark.files":                      "https://example.com/conf.txt",
+		"spark.driver.cores":               "4",
+		"spark.kubernetes.driverEnv.X":     "conf",
+		"spark.kubernetes.resource.type":   "python",
+		"spark.some.other":                 "kept",
+	}
+	app.Spec.Driver.Memory = ptr("2g")
+	app.Spec.Driver.Cores = ptr(int32(3))
+	app.Spec.Driver.Env = []corev1.EnvVar{{Name: "X", Value: "field"}}
+	app.Spec.Deps = stokev1.Dependencies{Jars: []string{"https://example.com/field.jar"}, Files: []string{"https://example.com/field.txt"}}
+	_, err := Build(app, 1)
+	var invalid *InvalidSpecError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("want an InvalidSpecError, got %v", err)
+	}
+	for _, want := range []string{
+		`spec.sparkConf[spark.driver.memory]: Invalid value: "4g": the spec (spec.driver) makes it "2g"`,
+		`spec.sparkConf[spark.executor.instances]`, `spec.sparkConf[spark.kubernetes.container.image]`,
+		`spec.sparkConf[spark.jars]: Invalid value: "https://example.com/conf.jar": spec.deps makes it`,
+		`spec.sparkConf[spark.files]`, `spec.sparkConf[spark.driver.cores]`, `spec.sparkConf[spark.kubernetes.driverEnv.X]`,
+		`spec.sparkConf[spark.kubernetes.resource.type]: Invalid value: "python": the spec (spec.type) makes it "java"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "spark.some.other") {
+		t.Errorf("a key the spec does not set was refused: %v", err)
 	}
 }

@@ -61,6 +61,15 @@ func PrimaryResource(app *stokev1.SparkApplication) string {
 	return NoPrimaryResource
 }
 
+// SparkAppName is the Spark application's name: spark.app.name from sparkConf (as spark-submit takes it
+// from --conf when no --name is given), else the object's name.
+func SparkAppName(app *stokev1.SparkApplication) string {
+	if n := app.Spec.SparkConf["spark.app.name"]; n != "" {
+		return n
+	}
+	return app.Name
+}
+
 // DefaultOverheadFactor is the memory overhead factor of roles that set none: spark.kubernetes.memoryOverheadFactor
 // when the user set it, else Spark's default for the application's language (0.4 for Python and R, 0.1
 // otherwise). spark-submit writes it into spark.properties, and executors without a factor of their own use it.
@@ -89,7 +98,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	}
 
 	// What spark-submit sets from its arguments.
-	p["spark.app.name"] = app.Name
+	p["spark.app.name"] = SparkAppName(app)
 	p["spark.master"] = InClusterMaster
 	p["spark.submit.deployMode"] = "cluster"
 	p["spark.kubernetes.namespace"] = app.Namespace

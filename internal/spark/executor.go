@@ -48,7 +48,7 @@ func ExecutorPod(app *stokev1.SparkApplication, objs *Objects) (*corev1.Pod, err
 		LabelExecutorID:        "1",
 		LabelResourceProfileID: "0",
 		LabelVersion:           app.Spec.SparkVersion,
-		LabelAppName:           AppNameLabel(app.Name),
+		LabelAppName:           AppNameLabel(SparkAppName(app)),
 	})
 	annotations := withPrefix(p, "spark.kubernetes.executor.annotation.")
 	for k, v := range annotations {

@@ -143,7 +143,7 @@ func SubmitArgs(app *stokev1.SparkApplication, props map[string]string, executor
 	if app.Spec.Type != stokev1.ApplicationTypePython && app.Spec.Type != stokev1.ApplicationTypeR && app.Spec.MainClass != nil {
 		args = append(args, "--class", *app.Spec.MainClass)
 	}
-	args = append(args, "--name", app.Name, PrimaryResource(app))
+	args = append(args, "--name", SparkAppName(app), PrimaryResource(app))
 	return append(args, app.Spec.Arguments...)
 }
 

@@ -3,6 +3,7 @@ package spark
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -46,6 +47,8 @@ const AnnotationSpecHash = "stoke.dev/spec-hash"
 // created; every error names the field of the spec, and quotes the user's value.
 func Validate(app *stokev1.SparkApplication, p map[string]string) error {
 	var errs field.ErrorList
+	errs = append(errs, validateOverrides(app, p)...)
+	errs = append(errs, validateIntegerConf(app.Spec.SparkConf)...)
 	errs = append(errs, validateURIs(&app.Spec)...)
 	for _, role := range []string{RoleDriver, RoleExecutor} {
 		errs = append(errs, validateRoleMetadata(app, p, role)...)
@@ -258,6 +261,117 @@ func validateSidecarPorts(spec *stokev1.SparkApplicationSpec, ports DriverPorts)
 			if i != spark {
 				check(rolePath.Child("template", "spec", "containers").Index(i), c)
 			}
+		}
+	}
+	return errs
+}
+
+// additiveKeys are properties the spec adds to rather than replaces: the primary jar is appended to
+// spark.jars, and deps lists replace their sparkConf key only when they are set.
+var additiveKeys = map[string]func(*stokev1.Dependencies) []string{
+	"spark.jars":           func(d *stokev1.Dependencies) []string { return d.Jars },
+	"spark.files":          func(d *stokev1.Dependencies) []string { return d.Files },
+	"spark.submit.pyFiles": func(d *stokev1.Dependencies) []string { return d.PyFiles },
+	"spark.archives":       func(d *stokev1.Dependencies) []string { return d.Archives },
+}
+
+// validateOverrides refuses a sparkConf value that a spec field would replace with another: spark-submit
+// lets its flags win over --conf silently, Stoke says so instead of running with a value the user did not
+// write.
+func validateOverrides(app *stokev1.SparkApplication, p map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, r := range replacedConf(app, p) {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "sparkConf").Key(r.key), app.Spec.SparkConf[r.key],
+			fmt.Sprintf("%s makes it %q; set it in one place", r.source, r.value)))
+	}
+	return errs
+}
+
+type replacement struct{ key, value, source string }
+
+// ownedConf are the keys the schema refuses in sparkConf because Stoke sets them (see SparkApplicationSpec).
+var ownedConf = map[string]bool{
+	"spark.master": true, "spark.submit.deployMode": true, "spark.kubernetes.namespace": true,
+	"spark.kubernetes.driver.pod.name": true, "spark.app.id": true, "spark.driver.host": true,
+	"spark.driver.bindAddress": true, "spark.kubernetes.driver.podTemplateFile": true,
+	"spark.kubernetes.executor.podTemplateFile": true, "spark.kubernetes.executor.podNamePrefix": true,
+	"spark.kubernetes.driver.master": true, "spark.kubernetes.submitInDriver": true,
+}
+
+// replacedConf lists the sparkConf keys whose value a spec field replaces, in key order. Keys Stoke owns are
+// left to the schema, which refuses them.
+func replacedConf(app *stokev1.SparkApplication, p map[string]string) []replacement {
+	var out []replacement
+	for _, key := range sortedKeys(app.Spec.SparkConf) {
+		if ownedConf[key] {
+			continue
+		}
+		user := app.Spec.SparkConf[key]
+		if deps, ok := additiveKeys[key]; ok {
+			if list := deps(&app.Spec.Deps); len(list) > 0 && strings.Join(list, ",") != user {
+				out = append(out, replacement{key, strings.Join(list, ","), "spec.deps"})
+			}
+			continue
+		}
+		if got, ok := p[key]; ok && got != user {
+			out = append(out, replacement{key, got, "the spec (" + specSourceOf(key) + ")"})
+		}
+	}
+	return out
+}
+
+// ConfReplacedBySpec lists the sparkConf keys whose value a spec field replaces with another (which Build
+// refuses). A spark-submit-like front end drops them to give its flags spark-submit's precedence.
+func ConfReplacedBySpec(app *stokev1.SparkApplication) []string {
+	var keys []string
+	for _, r := range replacedConf(app, Properties(app, NamesFor(app.Name, app.UID, 1))) {
+		keys = append(keys, r.key)
+	}
+	return keys
+}
+
+// specSourceOf names, for messages, what in the spec sets a Spark property.
+func specSourceOf(key string) string {
+	switch {
+	case key == "spark.kubernetes.container.image" || strings.HasPrefix(key, "spark.kubernetes.container.image."):
+		return "spec.image, spec.imagePullPolicy or spec.imagePullSecrets"
+	case key == "spark.kubernetes.resource.type":
+		return "spec.type"
+	case strings.HasPrefix(key, "spark.dynamicAllocation."):
+		return "spec.dynamicAllocation"
+	case strings.Contains(key, ".driver") || strings.HasPrefix(key, "spark.kubernetes.driverEnv."):
+		return "spec.driver"
+	case strings.Contains(key, ".executor"):
+		return "spec.executor"
+	}
+	return "the spec"
+}
+
+// integerConf are Spark properties Spark reads as integers at start-up, with the range Stoke accepts.
+var integerConf = map[string][2]int64{
+	"spark.executor.instances":                   {0, 100000},
+	"spark.executor.cores":                       {1, 1024},
+	"spark.driver.cores":                         {1, 1024},
+	"spark.dynamicAllocation.minExecutors":       {0, 100000},
+	"spark.dynamicAllocation.maxExecutors":       {0, 100000},
+	"spark.dynamicAllocation.initialExecutors":   {0, 100000},
+	"spark.kubernetes.allocation.batch.size":     {1, 100000},
+	"spark.kubernetes.allocation.maxPendingPods": {1, 2147483647},
+}
+
+// validateIntegerConf refuses integer Spark properties in sparkConf that Spark would fail to read at
+// start-up (a driver that dies with a NumberFormatException), or that are beyond sensible bounds.
+func validateIntegerConf(conf map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, key := range sortedKeys(conf) {
+		bounds, ok := integerConf[key]
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(conf[key]), 10, 64)
+		if err != nil || n < bounds[0] || n > bounds[1] {
+			errs = append(errs, field.Invalid(field.NewPath("spec", "sparkConf").Key(key), conf[key],
+				fmt.Sprintf("must be a whole number from %d to %d", bounds[0], bounds[1])))
 		}
 	}
 	return errs

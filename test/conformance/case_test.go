@@ -161,6 +161,10 @@ var cases = []Case{
 	{Name: "driver-ports-explicit", App: app("ports-expl", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.SparkConf = map[string]string{"spark.driver.port": "7101", "spark.driver.blockManager.port": "7201", "spark.ui.port": "4051"}
 	}))},
+	// spark.app.name from sparkConf is the Spark application's name (spark-submit's --conf without --name).
+	{Name: "app-name-conf", App: app("named-by-conf", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.SparkConf = map[string]string{"spark.app.name": "Nightly Report"}
+	}))},
 	{Name: "long-name", App: app("my-very-long-spark-application-name-with-many-words-that-is-longer-than-kubernetes-allows-for-labels-0123456789", sparkPiSpec())},
 	{Name: "scala-no-args", App: app("scala-pi", sparkPiSpec())},
 	{Name: "java-many-args", App: app("java-args", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {

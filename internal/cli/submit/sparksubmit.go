@@ -14,6 +14,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 // SparkSubmit holds the spark-submit style flags of `stoke submit`.
@@ -195,6 +196,11 @@ func (s *SparkSubmit) Application(ns, primary string, args []string) (*stokev1.S
 	}
 	if len(conf) > 0 {
 		spec.SparkConf = conf
+	}
+	// spark-submit's flags win over --conf and --properties-file; the operator refuses a sparkConf value the
+	// spec replaces, so the replaced ones are left out here, as spark-submit would ignore them.
+	for _, key := range spark.ConfReplacedBySpec(app) {
+		delete(spec.SparkConf, key)
 	}
 	return app, nil
 }
