@@ -393,6 +393,7 @@ func (r *Reconciler) suspend(ctx context.Context, p *pass) error {
 	}
 	st.NextAttemptTime = nil
 	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonSuspendedByUser, "suspended")
+	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonSuspendedByUser, "suspended")
 	setCondition(st, gen, stokev1.ConditionSuspended, true, ReasonSuspendedByUser, "spec.suspend is true")
 	return nil
 }

@@ -180,6 +180,12 @@ func TestBadApplicationsFailClearlyBeforeAnyPod(t *testing.T) {
 			s.Executor.Template = &corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"spark-app-selector": "x"}},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: spark.ExecutorContainerName}}}}
 		}, sparkapplication.ReasonInvalidSpec, []string{"spec.executor.template.metadata.labels[spark-app-selector]"}},
+		{"conf-replaced-by-spec", func(s *stokev1.SparkApplicationSpec) {
+			s.SparkConf = map[string]string{"spark.executor.memory": "8g"}
+			s.Executor.Memory = ptr("2g")
+		}, sparkapplication.ReasonInvalidSpec, []string{"spec.sparkConf[spark.executor.memory]", `"8g"`, `makes it "2g"`}},
+		{"conf-not-an-integer", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.executor.cores": "two"} },
+			sparkapplication.ReasonInvalidSpec, []string{"spec.sparkConf[spark.executor.cores]", `"two"`}},
 		{"port-zero", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.driver.port": "0"} },
 			sparkapplication.ReasonInvalidSpec, []string{"spec.sparkConf[spark.driver.port]", `"0"`}},
 		// 8. starts that can only fail later

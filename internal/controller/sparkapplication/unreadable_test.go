@@ -83,19 +83,29 @@ func TestUnreadableApplicationDoesNotHideOthers(t *testing.T) {
 		t.Errorf("list: %v; want good, and three-billion with its decode error", names)
 	}
 
+	out := runCLI(t, "get", "apps", "-n", ns)
+	for _, want := range []string{"good", "Submitted", "three-billion", "Failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stoke get apps does not show %q:\n%s", want, out)
+		}
+	}
+	if out := runCLI(t, "describe", "app", "three-billion", "-n", ns); !strings.Contains(out, "Unreadable") || !strings.Contains(out, "3000000000") {
+		t.Errorf("stoke describe does not explain the unreadable application:\n%s", out)
+	}
+}
+
+// runCLI runs the stoke command tree in process against the test API server and returns what it printed.
+func runCLI(t *testing.T, args ...string) string {
+	t.Helper()
 	f := kube.NewFlags()
 	f.SetRESTConfig(env.Config)
 	cmd := cli.NewRootCommandWith(f)
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)
-	cmd.SetArgs([]string{"get", "apps", "-n", ns})
+	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("stoke get apps: %v (%s)", err, errOut.String())
+		t.Fatalf("stoke %s: %v (%s)", strings.Join(args, " "), err, errOut.String())
 	}
-	for _, want := range []string{"good", "Submitted", "three-billion", "Failed"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("stoke get apps does not show %q:\n%s", want, out.String())
-		}
-	}
+	return out.String()
 }
