@@ -311,7 +311,7 @@ func (e *evaluation) task(c *compiledStep, name string, index int, item *string)
 			return status.Phase
 		}
 	}
-	if e.failing && e.g.failurePolicy == FailFast {
+	if e.failing && e.g.failurePolicy == FailFast && c != e.g.exit {
 		status.Phase, status.Reason = PhaseOmitted, "not started: a step failed (fail-fast)"
 		return status.Phase
 	}
