@@ -84,7 +84,9 @@ type Plan struct {
 }
 
 // Evaluate decides what to do next, given the workflow's values (parameters, logical time) and what has
-// been observed of its steps. It is a pure function of its inputs.
+// been observed of its steps. It is a pure function of its inputs. An observed step is only looked at once
+// its dependencies have finished and allow it to run; until then its step is Pending or Omitted whatever
+// its application is doing.
 func (g *Graph) Evaluate(values params.Values, state State) Plan {
 	failing := g.observedUnhandledFailure(state)
 	e := g.evaluate(values, state, failing)
@@ -114,26 +116,28 @@ type evaluation struct {
 }
 
 func (g *Graph) observedUnhandledFailure(state State) bool {
-	for _, c := range g.steps {
-		if g.handled[c.Name] {
-			continue
-		}
-		for name, observed := range state {
-			if observed.Phase.failure() && g.concreteOf(name, c) {
-				return true
-			}
+	for name, observed := range state {
+		if c := g.templateOf(name); c != nil && observed.Phase.failure() && !g.handled[c.Name] {
+			return true
 		}
 	}
 	return false
 }
 
-// concreteOf reports whether name is step c itself or one of its fan-out children.
-func (g *Graph) concreteOf(name string, c *compiledStep) bool {
-	if name == c.Name {
-		return !c.fanOut
+// templateOf is the step a concrete step name belongs to (itself, or the fan-out step of STEP-N), or
+// nil for the exit step and names the workflow does not have.
+func (g *Graph) templateOf(name string) *compiledStep {
+	if c, ok := g.byName[name]; ok && !c.fanOut {
+		return c
 	}
-	index, ok := strings.CutPrefix(name, c.Name+"-")
-	return ok && c.fanOut && index != "" && strings.Trim(index, "0123456789") == ""
+	dash := strings.LastIndexByte(name, '-')
+	if dash <= 0 || dash == len(name)-1 || strings.Trim(name[dash+1:], "0123456789") != "" {
+		return nil
+	}
+	if c, ok := g.byName[name[:dash]]; ok && c.fanOut {
+		return c
+	}
+	return nil
 }
 
 func (g *Graph) evaluate(values params.Values, state State, failing bool) *evaluation {

@@ -39,11 +39,10 @@ func (g *Graph) RetryPlan(values params.Values, state State) ([]string, error) {
 			reset[s.Name] = true
 		}
 	}
-	for _, c := range g.downstreamOf(roots) {
-		for name := range state {
-			if g.concreteOf(name, c) {
-				reset[name] = true
-			}
+	downstream := g.downstreamOf(roots)
+	for name := range state {
+		if c := g.templateOf(name); c != nil && downstream[c.Name] {
+			reset[name] = true
 		}
 	}
 	if g.exit != nil {
@@ -59,18 +58,16 @@ func (g *Graph) RetryPlan(values params.Values, state State) ([]string, error) {
 	return names, nil
 }
 
-// downstreamOf lists the steps that wait, directly or not, for any of the given steps.
-func (g *Graph) downstreamOf(roots map[string]bool) []*compiledStep {
+// downstreamOf is the set of steps that wait, directly or not, for any of the given steps.
+func (g *Graph) downstreamOf(roots map[string]bool) map[string]bool {
 	affected := map[string]bool{}
-	var downstream []*compiledStep
-	for _, c := range g.steps { // topological order: a step's dependencies are decided before it
+	for _, c := range g.steps { // topological order: a step's dependencies come before it
 		for _, dep := range c.waitFor {
 			if roots[dep] || affected[dep] {
 				affected[c.Name] = true
-				downstream = append(downstream, c)
 				break
 			}
 		}
 	}
-	return downstream
+	return affected
 }
