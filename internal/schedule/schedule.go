@@ -147,11 +147,14 @@ func (s *Schedule) Next(after time.Time) time.Time {
 	return earliest
 }
 
+// maxRepeatedFires is the most fire times a minute-granular expression has in a repeated span of wall time.
+const maxRepeatedFires = 120
+
 func (e entry) next(after time.Time) time.Time {
 	t := e.spec.Next(after)
-	// A wall time repeats at most once per daylight-saving change, so skipping one repeat is enough; the
-	// bound keeps this loop finite whatever the zone database says.
-	for i := 0; i < 3 && e.fixedHour && !t.IsZero() && isRepeatedWallTime(t); i++ {
+	// Clocks go back by at most two hours (Antarctica/Troll), so at most 120 minutes of fire times repeat;
+	// the bound keeps this loop finite whatever the zone database says.
+	for i := 0; i <= maxRepeatedFires && e.fixedHour && !t.IsZero() && isRepeatedWallTime(t); i++ {
 		t = e.spec.Next(t)
 	}
 	return t

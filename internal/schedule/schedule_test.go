@@ -114,6 +114,24 @@ func TestNext(t *testing.T) {
 			},
 		},
 		{
+			name: "fall back fires every minute of a fixed repeated hour once", expressions: []string{"*/20 2 * * *"}, timeZone: "Europe/Berlin",
+			after: time.Date(2026, 10, 24, 23, 0, 0, 0, time.UTC),
+			want: []time.Time{
+				time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), // 02:00 CEST
+				time.Date(2026, 10, 25, 0, 20, 0, 0, time.UTC),
+				time.Date(2026, 10, 25, 0, 40, 0, 0, time.UTC),
+				time.Date(2026, 10, 26, 1, 0, 0, 0, time.UTC), // 02:00 CET the next day
+			},
+		},
+		{
+			name: "fall back with every minute of a fixed hour", expressions: []string{"* 2 * * *"}, timeZone: "Europe/Berlin",
+			after: time.Date(2026, 10, 25, 0, 58, 0, 0, time.UTC), // 02:58 CEST
+			want: []time.Time{
+				time.Date(2026, 10, 25, 0, 59, 0, 0, time.UTC),
+				time.Date(2026, 10, 26, 1, 0, 0, 0, time.UTC),
+			},
+		},
+		{
 			name: "spring forward skips 02:30 (New York)", expressions: []string{"30 2 * * *"}, timeZone: "America/New_York",
 			after: time.Date(2026, 3, 7, 12, 0, 0, 0, newYork),
 			want:  []time.Time{time.Date(2026, 3, 9, 2, 30, 0, 0, newYork)},
