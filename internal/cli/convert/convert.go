@@ -97,16 +97,19 @@ func (o *Options) Run(out, errOut io.Writer) error {
 	return nil
 }
 
-// Document is one converted application.
+// Document is one converted application, or a document passed through unchanged.
 type Document struct {
-	Name   string
+	Name string
+	// App is the converted application; nil for a document passed through.
 	App    *stokev1.SparkApplication
 	Report report
-	// YAML is the application with the report as leading comments.
+	// YAML is the application with the report as leading comments, or the document as it was.
 	YAML []byte
 }
 
-// ConvertAll converts every document of a YAML file; file names the input in errors.
+// ConvertAll converts every kubeflow document of a YAML file and passes every other document (the
+// ConfigMaps and Secrets kubeflow's examples put beside an application, or Stoke's own manifests) through
+// unchanged, in order; file names the input in errors.
 func ConvertAll(data []byte, file string) ([]Document, error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []Document
@@ -125,14 +128,25 @@ func ConvertAll(data []byte, file string) ([]Document, error) {
 		if obj == nil {
 			continue
 		}
+		if apiVersion, _ := obj["apiVersion"].(string); apiVersion != KubeflowAPIVersion {
+			text := bytes.TrimPrefix(bytes.TrimLeft(doc, "\n"), []byte("---\n"))
+			out = append(out, Document{Name: name(obj), YAML: append(bytes.TrimRight(text, "\n"), '\n')})
+			continue
+		}
 		d, err := Convert(obj)
 		if err != nil {
 			return nil, cmderr.Usagef("%s (document %d): %v", file, i, err)
 		}
 		out = append(out, *d)
 	}
-	if len(out) == 0 {
-		return nil, cmderr.Usagef("%s holds no manifest", file)
+	converted := 0
+	for _, d := range out {
+		if d.App != nil {
+			converted++
+		}
+	}
+	if converted == 0 {
+		return nil, cmderr.Usagef("%s holds no kubeflow %s manifest to convert", file, KubeflowAPIVersion)
 	}
 	return out, nil
 }

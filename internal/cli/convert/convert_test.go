@@ -156,12 +156,12 @@ func TestConvertRefusals(t *testing.T) {
 		name, doc, want string
 	}{
 		{"scheduled", "", "not supported yet"},
-		{"stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "already a Stoke manifest"},
+		{"only a stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "no kubeflow sparkoperator.k8s.io/v1beta2 manifest"},
 		{"other kind", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: Pod\n", `kind "Pod"`},
-		{"other API", "apiVersion: v1\nkind: ConfigMap\n", "kubeflow"},
+		{"only another API", "apiVersion: v1\nkind: ConfigMap\n", "no kubeflow"},
 		{"invalid YAML", "apiVersion: [\n", "invalid YAML"},
 		{"no image", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: a\nspec:\n  type: Python\n  sparkVersion: 3.5.7\n  mainApplicationFile: local:///a.py\n", "no image"},
-		{"empty", "# nothing\n", "holds no manifest"},
+		{"empty", "# nothing\n", "no kubeflow"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,5 +182,31 @@ func TestConvertRefusals(t *testing.T) {
 	err := (&Options{File: filepath.Join("testdata", "13-monitoring-ui.yaml"), Strict: true}).Run(&out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "no Stoke equivalent") {
 		t.Errorf("--strict with dropped fields: %v", err)
+	}
+}
+
+// TestConvertPassesOtherDocumentsThrough: kubeflow's pod-template example puts a ConfigMap and a Secret
+// beside the application; they come out unchanged, in their places, and the application is converted.
+func TestConvertPassesOtherDocumentsThrough(t *testing.T) {
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: \"1\"\n"
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: x\n"
+	app := "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: pi\nspec:\n  type: Scala\n" +
+		"  sparkVersion: 3.5.7\n  image: spark:3.5.7\n  mainClass: org.apache.spark.examples.SparkPi\n" +
+		"  mainApplicationFile: local:///opt/spark/examples/jars/spark-examples.jar\n"
+	var out, errOut bytes.Buffer
+	in := "---\n" + configMap + "---\n" + app + "---\n" + secret
+	if err := (&Options{File: "-", In: strings.NewReader(in)}).Run(&out, &errOut); err != nil {
+		t.Fatalf("convert: %v (%s)", err, errOut.String())
+	}
+	docs := strings.Split(out.String(), "---\n")
+	if len(docs) != 3 {
+		t.Fatalf("want 3 documents, got %d:\n%s", len(docs), out.String())
+	}
+	if docs[0] != configMap || docs[2] != secret {
+		t.Errorf("the other documents changed or moved:\n%s", out.String())
+	}
+	converted := &stokev1.SparkApplication{}
+	if err := stokev1.UnmarshalStrict([]byte(docs[1]), converted); err != nil || converted.APIVersion != "stoke.dev/v1alpha1" || converted.Name != "pi" {
+		t.Errorf("the application was not converted (%v):\n%s", err, docs[1])
 	}
 }
