@@ -29,6 +29,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -124,6 +125,7 @@ func StaleRecheck(n int) time.Duration {
 // that driver and executor pods carry.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.Options = r.Options.withDefaults()
+	metrics.SetPhaseSource(countPhases(mgr.GetClient()))
 	appPredicates := []predicate.Predicate{predicate.Or(
 		predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})}
 	if r.Options.NamespaceAllowed != nil {
@@ -254,6 +256,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
 			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
+			recordTransitions(app, before, p.now)
 			if IsFinished(&app.Status) {
 				// One more look once the cache has caught up forgets this write: a finished application
 				// may get no other pass (its pod events are ignored), and the entry must not outlive it.
