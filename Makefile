@@ -45,11 +45,12 @@ generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true paths=./api/... output:crd:dir=config/crd
 	$(CONTROLLER_GEN) rbac:roleName=stoke-operator paths=./internal/... output:rbac:dir=config/rbac
 	$(GO) run ./hack/crdtrim config/crd/*.yaml
+	rm -f charts/stoke/crds/*.yaml && cp config/crd/*.yaml charts/stoke/crds/
 
 ## verify: generated files are current, code is formatted and vetted
 verify: generate vet
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- api config charts/stoke/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts/stoke/crds)" || { git status --porcelain -- api config charts/stoke/crds; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
 
 vet:
@@ -59,8 +60,9 @@ vet:
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
 
-## test: unit and integration tests (integration ones against a real kube-apiserver + etcd)
-test: kube-binaries
+## test: unit and integration tests (integration ones against a real kube-apiserver + etcd; the chart tests
+## with the cached helm)
+test: kube-binaries helm
 	$(GO) test -count=1 ./...
 
 ## unit: only the tests that need no API server
