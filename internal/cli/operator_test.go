@@ -93,15 +93,29 @@ func TestOperatorCommandServesHealthAndMetrics(t *testing.T) {
 	}
 }
 
+// TestOperatorCommandRejectsBadConfig: a config the operator cannot use stops it at once, before it talks
+// to the API server, with a one-line usage error (exit code 2) naming what is wrong.
 func TestOperatorCommandRejectsBadConfig(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "operator.yaml")
-	if err := os.WriteFile(config, []byte("workerz: 3\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := cli.NewRootCommand()
-	cmd.SetArgs([]string{"operator", "--config", config})
-	err := cmd.ExecuteContext(context.Background())
-	if !cli.IsUsageError(err) || !strings.Contains(err.Error(), "workerz") {
-		t.Fatalf("want a usage error naming the unknown field, got %v", err)
+	for _, tc := range []struct{ body, mention string }{
+		{"workerz: 3\n", "workerz"},
+		{"lostDriverGrace: 30 seconds\n", "lostDriverGrace"},
+		{"leaderElection:\n  renewDeadline: 1m\n", "renewDeadline (1m0s) must be shorter than leaseDuration (15s)"},
+		{"namespaces: [a, b]\nnamespaceSelector: stoke.dev/enabled=true\n", "namespaces and namespaceSelector are exclusive"},
+	} {
+		config := filepath.Join(t.TempDir(), "operator.yaml")
+		if err := os.WriteFile(config, []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := cli.NewRootCommand()
+		// An unreachable API server: the config must be refused before any request.
+		cmd.SetArgs([]string{"operator", "--config", config, "--kubeconfig", filepath.Join(t.TempDir(), "none")})
+		started := time.Now()
+		err := cmd.ExecuteContext(context.Background())
+		if !cli.IsUsageError(err) || !strings.Contains(err.Error(), tc.mention) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: want a one-line usage error naming %q, got %v", tc.body, tc.mention, err)
+		}
+		if took := time.Since(started); took > 2*time.Second {
+			t.Errorf("%q: refused after %s, want at once", tc.body, took)
+		}
 	}
 }
