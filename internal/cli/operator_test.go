@@ -99,7 +99,7 @@ func TestOperatorCommandRejectsBadConfig(t *testing.T) {
 	for _, tc := range []struct{ body, mention string }{
 		{"workerz: 3\n", "workerz"},
 		{"lostDriverGrace: 30 seconds\n", "lostDriverGrace"},
-		{"leaderElection:\n  renewDeadline: 1m\n", "renewDeadline (1m0s) must be shorter than leaseDuration (10s)"},
+		{"leaderElection:\n  renewDeadline: 1m\n", "renewDeadline (1m0s) must be shorter than leaseDuration (8s)"},
 		{"namespaces: [a, b]\nnamespaceSelector: stoke.dev/enabled=true\n", "namespaces and namespaceSelector are exclusive"},
 	} {
 		config := filepath.Join(t.TempDir(), "operator.yaml")

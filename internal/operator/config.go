@@ -68,12 +68,12 @@ type LeaderElection struct {
 	// ID is the Lease name. Default "stoke-operator".
 	ID string `json:"id,omitempty"`
 	// LeaseDuration is how long standby replicas wait after the last renewal before they take the lease
-	// over: with RetryPeriod, the bound of a failover when the leader dies without releasing it. Default 10s.
+	// over: with RetryPeriod, the bound of a failover when the leader dies without releasing it. Default 8s.
 	LeaseDuration Duration `json:"leaseDuration,omitempty"`
 	// RenewDeadline is how long the leader keeps retrying to renew before it gives up leadership (and
-	// exits); must be shorter than LeaseDuration. Default 7s.
+	// exits); must be shorter than LeaseDuration. Default 6s.
 	RenewDeadline Duration `json:"renewDeadline,omitempty"`
-	// RetryPeriod is how often every replica tries to acquire or renew the lease. Default 2s.
+	// RetryPeriod is how often every replica tries to acquire or renew the lease. Default 1s.
 	RetryPeriod Duration `json:"retryPeriod,omitempty"`
 }
 
@@ -200,13 +200,13 @@ func (c Config) WithDefaults() Config {
 		c.LeaderElection.ID = "stoke-operator"
 	}
 	if c.LeaderElection.LeaseDuration.Duration == 0 {
-		c.LeaderElection.LeaseDuration.Duration = 10 * time.Second
+		c.LeaderElection.LeaseDuration.Duration = 8 * time.Second
 	}
 	if c.LeaderElection.RenewDeadline.Duration == 0 {
-		c.LeaderElection.RenewDeadline.Duration = 7 * time.Second
+		c.LeaderElection.RenewDeadline.Duration = 6 * time.Second
 	}
 	if c.LeaderElection.RetryPeriod.Duration == 0 {
-		c.LeaderElection.RetryPeriod.Duration = 2 * time.Second
+		c.LeaderElection.RetryPeriod.Duration = time.Second
 	}
 	if c.Workers == 0 {
 		c.Workers = 8

@@ -22,8 +22,8 @@ func defaults() Config {
 }
 
 func defaultLease() LeaderElection {
-	return LeaderElection{ID: "stoke-operator", LeaseDuration: Duration{10 * time.Second},
-		RenewDeadline: Duration{7 * time.Second}, RetryPeriod: Duration{2 * time.Second}}
+	return LeaderElection{ID: "stoke-operator", LeaseDuration: Duration{8 * time.Second},
+		RenewDeadline: Duration{6 * time.Second}, RetryPeriod: Duration{time.Second}}
 }
 
 // sameConfig compares the file-settable fields (Config holds a func, so it is not comparable with ==).

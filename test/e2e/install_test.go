@@ -188,7 +188,7 @@ func TestHelmUpgradeAppliesCRDChanges(t *testing.T) {
 		t.Fatal("the older CRD still has the field")
 	}
 
-	if err := h.Chart.Install(fmt.Sprintf("podAnnotations.e2e-upgrade=%d", time.Now().UnixNano())); err != nil {
+	if err := h.Chart.Install(fmt.Sprintf("podAnnotations.e2e-upgrade=v%d", time.Now().UnixNano())); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, time.Minute, "the upgraded operator restoring the CRD field", hasField)
