@@ -233,3 +233,35 @@ func TestHelmUninstallLeavesOnlyCRDs(t *testing.T) {
 		t.Errorf("pods left in %s: %d (%v)", operatorNS, len(podsLeft.Items), err)
 	}
 }
+
+// TestNamespacedInstall installs the chart in namespaced mode (watchNamespaces): the operator, with Roles in
+// those namespaces only, reconciles applications there and ignores one elsewhere.
+func TestNamespacedInstall(t *testing.T) {
+	needChart(t)
+	a, b, other := Namespace(t), Namespace(t), Namespace(t)
+	if err := h.Chart.Install(fmt.Sprintf("watchNamespaces={%s,%s}", a, b)); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := h.Chart.Install(); err != nil {
+			t.Errorf("back to cluster-wide mode: %v", err)
+		}
+	}()
+	for _, ns := range []string{a, b, other} {
+		app := parkedApp(ns, "parked")
+		app.Spec.Suspend = true
+		create(t, app)
+	}
+	for _, ns := range []string{a, b} {
+		eventually(t, time.Minute, "the application in watched namespace "+ns+" being reconciled", func() (bool, error) {
+			return get(t, ns, "parked").Status.Phase != "", nil
+		})
+	}
+	time.Sleep(5 * time.Second)
+	if got := get(t, other, "parked"); got.Status.Phase != "" {
+		t.Errorf("the application outside watchNamespaces was reconciled: phase %s", got.Status.Phase)
+	}
+	if logs := h.Chart.LogTail(200); strings.Contains(logs, "forbidden") {
+		t.Errorf("the namespaced operator hit a forbidden request:\n%s", logs)
+	}
+}
