@@ -12,7 +12,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -234,11 +236,24 @@ func TestHelmUninstallLeavesOnlyCRDs(t *testing.T) {
 	}
 }
 
+// bareNamespace creates a namespace without the driver's account (the chart is to create it), deleted when
+// the test ends.
+func bareNamespace(t *testing.T, suffix string) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "e2e-" + suffix + "-" + rand.String(4)}}
+	if err := h.Client.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Client.Delete(context.Background(), ns) })
+	return ns.Name
+}
+
 // TestNamespacedInstall installs the chart in namespaced mode (watchNamespaces): the operator, with Roles in
-// those namespaces only, reconciles applications there and ignores one elsewhere.
+// those namespaces only, reconciles applications there and ignores one elsewhere; the drivers' account is
+// created in the watched namespaces.
 func TestNamespacedInstall(t *testing.T) {
 	needChart(t)
-	a, b, other := Namespace(t), Namespace(t), Namespace(t)
+	a, b, other := bareNamespace(t, "watched-a"), bareNamespace(t, "watched-b"), Namespace(t)
 	if err := h.Chart.Install(fmt.Sprintf("watchNamespaces={%s,%s}", a, b)); err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +271,12 @@ func TestNamespacedInstall(t *testing.T) {
 		eventually(t, time.Minute, "the application in watched namespace "+ns+" being reconciled", func() (bool, error) {
 			return get(t, ns, "parked").Status.Phase != "", nil
 		})
+	}
+	for _, ns := range []string{a, b} {
+		var sa corev1.ServiceAccount
+		if err := h.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "spark"}, &sa); err != nil {
+			t.Errorf("the drivers' service account in %s: %v", ns, err)
+		}
 	}
 	time.Sleep(5 * time.Second)
 	if got := get(t, other, "parked"); got.Status.Phase != "" {
