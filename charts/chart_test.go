@@ -146,6 +146,8 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		{"nodeSelector.zone=1", "zone"},
 		{"watchNamespaces={a},namespaceSelector=x=y", "watchNamespaces and namespaceSelector"},
 		{"serviceAccount.create=false", "serviceAccount.name"},
+		{"leaderElection.renewDeadline=9s", "leaderElection.renewDeadline (9s) must be shorter than leaderElection.leaseDuration (8s)"},
+		{"leaderElection.retryPeriod=5500ms", "1.2 × leaderElection.retryPeriod (5500ms)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.set, func(t *testing.T) {
