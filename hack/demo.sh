@@ -59,6 +59,7 @@ image=$(hack/operator-image.sh 2>>"$LOG") || { echo "building the operator image
 echo "$image ($(grep -o ' compressed=[^ ]*' "$LOG" | tail -1 | cut -d= -f2) compressed) is in containerd"
 
 step "install Stoke with Helm (charts/stoke into $STOKE_NS)"
+[ -x "$(hack/helm.sh --path)" ] || echo "building helm from the Go module proxy (once; a few minutes)"
 HELM=$(hack/helm.sh 2>>"$LOG")
 installed=$SECONDS
 quiet "$HELM" upgrade --install stoke charts/stoke --kubeconfig "$KUBECONFIG_FILE" \

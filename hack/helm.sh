@@ -3,6 +3,7 @@
 # prints the path of the binary. The chart tests (charts/stoke), `make demo` and the e2e suite use it.
 #
 #   hack/helm.sh          build if missing; print the binary's path
+#   hack/helm.sh --path   print where the binary is (or will be) without building it
 #
 # Cache: ${STOKE_CACHE:-$HOME/.cache/stoke}/helm/<version>/helm
 set -euo pipefail
@@ -12,6 +13,10 @@ CACHE=${STOKE_CACHE:-$HOME/.cache/stoke}
 OUT=$CACHE/helm/v$HELM_VERSION
 target=$OUT/helm
 
+if [ "${1:-}" = --path ]; then
+  echo "$target"
+  exit 0
+fi
 if [ ! -x "$target" ]; then
   echo "helm: building helm v$HELM_VERSION from the Go module proxy (once; cached in $OUT)" >&2
   # A scratch module that requires helm: `go install helm.sh/helm/v3/cmd/helm@...` is refused because helm's
