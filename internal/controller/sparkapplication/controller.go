@@ -33,7 +33,7 @@ import (
 	"github.com/stokehq/stoke/internal/spark"
 )
 
-// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete;deletecollection
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;create;delete
