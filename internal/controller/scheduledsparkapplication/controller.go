@@ -39,6 +39,8 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Clock is injected for tests (default the real clock).
 	Clock clock.PassiveClock
+	// NamespaceAllowed, when set, limits the reconciler to the namespaces it accepts.
+	NamespaceAllowed func(ctx context.Context, namespace string) (bool, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -88,6 +90,11 @@ type pass struct {
 // the schedule suspended) starts the due scheduled run, the run-now run and backfill runs, and stores the
 // status.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if allowed := r.Options.NamespaceAllowed; allowed != nil {
+		if ok, err := allowed(ctx, req.Namespace); err != nil || !ok {
+			return ctrl.Result{}, err
+		}
+	}
 	sched := &stokev1.ScheduledSparkApplication{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sched); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
