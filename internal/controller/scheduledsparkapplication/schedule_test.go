@@ -272,12 +272,16 @@ func TestAdmissionRejectsWhatCELCanCheck(t *testing.T) {
 	t.Parallel()
 	ns := env.Namespace(t)
 	cases := map[string]func(*stokev1.ScheduledSparkApplication){
-		"@every":          func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "@every 5m" },
-		"seconds field":   func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "0 * * * * *" },
-		"CRON_TZ prefix":  func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "CRON_TZ=UTC * * * * *" },
-		"no application":  func(s *stokev1.ScheduledSparkApplication) { s.Spec.Template.Application = nil },
-		"reserved label":  func(s *stokev1.ScheduledSparkApplication) { s.Spec.Template.Metadata.Labels = map[string]string{stokev1.LabelSchedule: "x"} },
-		"backfill order":  func(s *stokev1.ScheduledSparkApplication) { s.Spec.Backfill = &stokev1.Backfill{From: metav1.Unix(100, 0), To: metav1.Unix(50, 0)} },
+		"@every":         func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "@every 5m" },
+		"seconds field":  func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "0 * * * * *" },
+		"CRON_TZ prefix": func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "CRON_TZ=UTC * * * * *" },
+		"no application": func(s *stokev1.ScheduledSparkApplication) { s.Spec.Template.Application = nil },
+		"reserved label": func(s *stokev1.ScheduledSparkApplication) {
+			s.Spec.Template.Metadata.Labels = map[string]string{stokev1.LabelSchedule: "x"}
+		},
+		"backfill order": func(s *stokev1.ScheduledSparkApplication) {
+			s.Spec.Backfill = &stokev1.Backfill{From: metav1.Unix(100, 0), To: metav1.Unix(50, 0)}
+		},
 		"bad policy":      func(s *stokev1.ScheduledSparkApplication) { s.Spec.ConcurrencyPolicy = "Sometimes" },
 		"zone with space": func(s *stokev1.ScheduledSparkApplication) { s.Spec.TimeZone = "Europe/ Berlin" },
 	}
