@@ -306,10 +306,6 @@ func TestConvertedManifestsAcceptedByAPIServer(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("convert", "testdata", "*.yaml"))
 	n := 0
 	for _, file := range files {
-		if filepath.Base(file) == "scheduled.yaml" {
-			stoke(t, nil, "convert", "-f", file).wantErr(t, true, "not supported yet")
-			continue
-		}
 		res := stoke(t, nil, "convert", "-f", file)
 		out := res.must(t)
 		docs, err := convert.ConvertAll(mustRead(t, file), file)

@@ -155,10 +155,9 @@ func TestConvertRefusals(t *testing.T) {
 	cases := []struct {
 		name, doc, want string
 	}{
-		{"scheduled", "", "not supported yet"},
 		{"stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "already a Stoke manifest"},
 		{"other kind", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: Pod\n", `kind "Pod"`},
-		{"other API", "apiVersion: v1\nkind: ConfigMap\n", "kubeflow"},
+		{"nothing to convert", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n", "holds no kubeflow"},
 		{"invalid YAML", "apiVersion: [\n", "invalid YAML"},
 		{"no image", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: a\nspec:\n  type: Python\n  sparkVersion: 3.5.7\n  mainApplicationFile: local:///a.py\n", "no image"},
 		{"empty", "# nothing\n", "holds no manifest"},
@@ -166,12 +165,6 @@ func TestConvertRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			data := []byte(tc.doc)
-			if tc.name == "scheduled" {
-				var err error
-				if data, err = os.ReadFile(filepath.Join("testdata", "scheduled.yaml")); err != nil {
-					t.Fatal(err)
-				}
-			}
 			_, err := ConvertAll(data, "in.yaml")
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !cmderr.IsUsage(err) {
 				t.Fatalf("want a usage error containing %q, got %v", tc.want, err)
@@ -182,5 +175,63 @@ func TestConvertRefusals(t *testing.T) {
 	err := (&Options{File: filepath.Join("testdata", "13-monitoring-ui.yaml"), Strict: true}).Run(&out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "no Stoke equivalent") {
 		t.Errorf("--strict with dropped fields: %v", err)
+	}
+}
+
+func TestConvertScheduled(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "scheduled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := ConvertAll(data, "scheduled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := docs[0].Schedule
+	if s == nil || s.Kind != "ScheduledSparkApplication" || s.Name != "nightly" || s.Spec.Schedule != "@daily" ||
+		s.Spec.ConcurrencyPolicy != "Forbid" {
+		t.Fatalf("converted schedule: %+v", s)
+	}
+	app := s.Spec.Template.Application
+	if app == nil || app.Type != "Scala" || app.MainClass == nil || *app.MainClass != "com.example.Nightly" || app.Image != "spark:3.5.7" {
+		t.Errorf("template application: %+v", app)
+	}
+	if len(docs[0].Report.Dropped) != 0 {
+		t.Errorf("dropped: %v", docs[0].Report.Dropped)
+	}
+	if !strings.Contains(string(docs[0].YAML), "kind: ScheduledSparkApplication\n") || !strings.Contains(string(docs[0].YAML), "  template:\n    application:\n") {
+		t.Errorf("YAML:\n%s", docs[0].YAML)
+	}
+
+	extra := "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: ScheduledSparkApplication\nmetadata:\n  name: x\nspec:\n  schedule: \"@hourly\"\n  runHistoryLimit: 3\n  template:\n    type: Python\n    sparkVersion: 3.5.7\n    image: spark\n    mainApplicationFile: local:///a.py\n    bogus: 1\n"
+	docs, err = ConvertAll([]byte(extra), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := strings.Join(docs[0].Report.Dropped, "\n")
+	if !strings.Contains(dropped, "spec.runHistoryLimit: ") || !strings.Contains(dropped, "spec.template.bogus: ") {
+		t.Errorf("unknown fields not reported: %v", docs[0].Report.Dropped)
+	}
+	if _, err := ConvertAll([]byte("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: ScheduledSparkApplication\nmetadata:\n  name: x\nspec: {}\n"), "x.yaml"); err == nil || !strings.Contains(err.Error(), "spec.schedule is missing") {
+		t.Errorf("no schedule: %v", err)
+	}
+}
+
+func TestConvertPassesOtherDocumentsThrough(t *testing.T) {
+	in := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a: b\n---\n" +
+		"apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: pi\nspec:\n  type: Python\n  sparkVersion: 3.5.7\n  image: spark\n  mainApplicationFile: local:///a.py\n---\n" +
+		"apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  k: v\n"
+	docs, err := ConvertAll([]byte(in), "mixed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 3 || !docs[0].PassedThrough || docs[1].PassedThrough || docs[1].App == nil || !docs[2].PassedThrough {
+		t.Fatalf("documents: %+v", docs)
+	}
+	if string(docs[0].YAML) != "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a: b\n" {
+		t.Errorf("ConfigMap changed: %q", docs[0].YAML)
+	}
+	if !strings.HasSuffix(string(docs[2].YAML), "stringData:\n  k: v\n") {
+		t.Errorf("Secret changed: %q", docs[2].YAML)
 	}
 }
