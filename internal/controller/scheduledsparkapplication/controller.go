@@ -8,6 +8,7 @@ package scheduledsparkapplication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -104,7 +105,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	before := sched.Status.DeepCopy()
 	p := &pass{sched: sched, now: r.Options.Clock.Now()}
-	if err := r.reconcilePhases(ctx, p); err != nil {
+	if err := r.reconcilePhases(ctx, p); errors.Is(err, errRunRejected) {
+		st := &sched.Status
+		st.NextScheduleTime, p.requeue = nil, 0
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	st := &sched.Status
@@ -116,14 +120,36 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if !equality.Semantic.DeepEqual(before, st) {
 		if err := r.Client.Status().Update(ctx, sched); apierrors.IsConflict(err) {
-			// A newer version of the schedule exists: the pass is redone on it, and its creates adopt what
-			// this pass created.
+			if r.storeOnLatest(ctx, sched, before) {
+				return ctrl.Result{RequeueAfter: p.requeue}, nil
+			}
+			// The pass started from a status that is no longer current: it is redone on the newer version,
+			// and its creates adopt what this pass created.
 			return ctrl.Result{Requeue: true}, nil
 		} else if err != nil {
 			return ctrl.Result{}, fmt.Errorf("storing the status of schedule %s: %w", sched.Name, err)
 		}
 	}
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
+}
+
+// storeOnLatest writes the computed status onto the latest version of the schedule when only its metadata
+// changed since the pass read it (an annotation, a label): same generation and the same status the pass
+// started from, so the pass's decisions still hold. It keeps records such as a replaced run, which the next
+// pass could not observe again.
+func (r *Reconciler) storeOnLatest(ctx context.Context, sched *stokev1.ScheduledSparkApplication, before *stokev1.ScheduledSparkApplicationStatus) bool {
+	if r.APIReader == nil {
+		return false
+	}
+	latest := &stokev1.ScheduledSparkApplication{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(sched), latest); err != nil {
+		return false
+	}
+	if latest.Generation != sched.Generation || !equality.Semantic.DeepEqual(&latest.Status, before) {
+		return false
+	}
+	latest.Status = sched.Status
+	return r.Client.Status().Update(ctx, latest) == nil
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {

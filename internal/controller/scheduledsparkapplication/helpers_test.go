@@ -44,14 +44,15 @@ type fixture struct {
 	t   *testing.T
 	ns  string
 	clk *clocktesting.FakeClock
-	// first is the first fire time of a "* * * * *" schedule created now.
+	// first is a fire time of a "* * * * *" schedule created now: at least a minute after now, so that a
+	// schedule created seconds later (its creation time is the API server's real time) still fires then.
 	first time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	now := time.Now()
-	f := &fixture{t: t, ns: env.Namespace(t), clk: clocktesting.NewFakeClock(now), first: now.Truncate(time.Minute).Add(time.Minute)}
+	f := &fixture{t: t, ns: env.Namespace(t), clk: clocktesting.NewFakeClock(now), first: now.Truncate(time.Minute).Add(2 * time.Minute)}
 	return f
 }
 

@@ -2,11 +2,13 @@ package scheduledsparkapplication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -26,6 +28,10 @@ func (r *Reconciler) validate(p *pass) (*schedule.Schedule, bool) {
 		}
 		conditions.Set(&st.Conditions, p.sched.Generation, stokev1.ConditionInvalid, true, reason, message)
 		return nil, false
+	}
+	if c := meta.FindStatusCondition(st.Conditions, stokev1.ConditionInvalid); c != nil && c.Status == metav1.ConditionTrue &&
+		c.Reason == ReasonRunRejected && c.ObservedGeneration == p.sched.Generation {
+		return nil, false // the API server refused a run of this spec: only a spec change can help
 	}
 	if _, err := schedule.Parse([]string{"@daily"}, spec.TimeZone); err != nil {
 		return invalid(ReasonInvalidTimeZone, fmt.Sprintf("spec.timeZone: %v", err))
@@ -57,13 +63,13 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 	if err != nil {
 		return nil, err
 	}
-	meta := sched.Spec.Template.Metadata
-	labels := maps.Clone(meta.Labels)
+	tm := sched.Spec.Template.Metadata
+	labels := maps.Clone(tm.Labels)
 	if labels == nil {
 		labels = map[string]string{}
 	}
 	labels[stokev1.LabelSchedule] = sched.Name
-	annotations := maps.Clone(meta.Annotations)
+	annotations := maps.Clone(tm.Annotations)
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
@@ -82,6 +88,9 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 		Spec: *spec,
 	}, nil
 }
+
+// errRunRejected stops a pass whose run the API server refused as invalid; the Invalid condition says so.
+var errRunRejected = errors.New("run rejected")
 
 // start creates the run for logical time t, first deleting the runs the Replace policy names. It is
 // idempotent: a run that already exists under the name and belongs to this schedule is adopted. It reports
@@ -116,6 +125,11 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 			return true, nil
 		}
 		app = existing // adopted: created by an earlier pass, perhaps by an operator that then stopped
+	case apierrors.IsInvalid(err):
+		message := fmt.Sprintf("the API server refused run %s: %v", name, err)
+		r.event(p, "Warning", ReasonRunRejected, "%s", message)
+		conditions.Set(&p.sched.Status.Conditions, p.sched.Generation, stokev1.ConditionInvalid, true, ReasonRunRejected, message)
+		return false, errRunRejected
 	default:
 		return false, fmt.Errorf("creating run %s: %w", name, err)
 	}

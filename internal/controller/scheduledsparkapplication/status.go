@@ -11,7 +11,10 @@ const (
 	ReasonInvalidSchedule = "InvalidSchedule"
 	ReasonInvalidTimeZone = "InvalidTimeZone"
 	ReasonInvalidTemplate = "InvalidTemplate"
-	ReasonValid           = "Valid"
+	// ReasonRunRejected: the API server refused a run as invalid (a webhook or policy, or a substituted
+	// value the SparkApplication schema refuses); it stays until the spec changes.
+	ReasonRunRejected = "RunRejected"
+	ReasonValid       = "Valid"
 	// Suspended condition.
 	ReasonSuspendedByUser = "SuspendedByUser"
 	ReasonNotSuspended    = "NotSuspended"
