@@ -250,13 +250,10 @@ func (r *Reconciler) scheduled(ctx context.Context, p *pass, s *schedule.Schedul
 			r.skip(p, t, action.SkipReason)
 			continue
 		}
-		started, err := r.start(ctx, p, s, t, stokev1.RunTriggerSchedule, schedule.RunName(p.sched.Name, t), action.Replace)
-		if err != nil {
+		if err := r.start(ctx, p, s, t, stokev1.RunTriggerSchedule, schedule.RunName(p.sched.Name, t), action.Replace); err != nil {
 			return err
 		}
-		if started {
-			st.LastScheduleTime = &metav1.Time{Time: t}
-		}
+		st.LastScheduleTime = &metav1.Time{Time: t}
 	}
 	if !next.IsZero() {
 		st.NextScheduleTime = &metav1.Time{Time: next}
@@ -309,13 +306,10 @@ func (r *Reconciler) runNow(ctx context.Context, p *pass, s *schedule.Schedule) 
 			}
 		}
 	}
-	started, err := r.start(ctx, p, s, t, stokev1.RunTriggerRunNow, name, replace)
-	if err != nil {
+	if err := r.start(ctx, p, s, t, stokev1.RunTriggerRunNow, name, replace); err != nil {
 		return err
 	}
-	if started {
-		st.LastRunNowToken = token
-	}
+	st.LastRunNowToken = token
 	return nil
 }
 
@@ -351,28 +345,22 @@ func (r *Reconciler) backfill(ctx context.Context, p *pass, s *schedule.Schedule
 	slots := backfillSlots(p.sched.Spec.ConcurrencyPolicy, p.sched.Spec.Backfill.Parallelism, p.runs.active)
 	times, _ := s.Between(cursor, end, slots)
 	for _, t := range times {
-		started, err := r.start(ctx, p, s, t, stokev1.RunTriggerBackfill, schedule.RunName(p.sched.Name, t), nil)
-		if err != nil {
+		if err := r.start(ctx, p, s, t, stokev1.RunTriggerBackfill, schedule.RunName(p.sched.Name, t), nil); err != nil {
 			return err
-		}
-		if !started {
-			break
 		}
 		progress.LastStarted = &metav1.Time{Time: t}
 		progress.Started++
 		cursor = t
 	}
-	if rest, _ := s.Between(cursor, progress.To.Time, 1); len(rest) == 0 {
+	rest, _ := s.Between(cursor, progress.To.Time, 1)
+	if len(rest) == 0 {
 		progress.Complete = true
 		r.event(p, "Normal", ReasonBackfillComplete, "backfill from %s to %s complete: %d runs started",
 			progress.From.UTC().Format(time.RFC3339), progress.To.UTC().Format(time.RFC3339), progress.Started)
-	} else if !progress.To.After(p.now) || len(times) < slots {
-		// Waiting for runs to finish (their changes bring the schedule back) or for the range's later fire
-		// times to pass.
-		if next := s.Next(cursor); next.After(p.now) {
-			p.requeueAt(next)
-		}
+	} else if next := rest[0]; next.After(p.now) {
+		p.requeueAt(next) // the range's later fire times are still to come
 	}
+	// Otherwise the backfill waits for runs to finish; their changes bring the schedule back.
 	return nil
 }
 

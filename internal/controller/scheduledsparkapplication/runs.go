@@ -93,18 +93,17 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 var errRunRejected = errors.New("run rejected")
 
 // start creates the run for logical time t, first deleting the runs the Replace policy names. It is
-// idempotent: a run that already exists under the name and belongs to this schedule is adopted. It reports
-// whether the fire time is handled: false only when the name belongs to some other object, which an
-// event reports.
-func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t time.Time, trigger stokev1.RunTrigger, name string, replace []string) (bool, error) {
+// idempotent: a run that already exists under the name and belongs to this schedule is adopted. When the
+// name belongs to some other object an event says so and the fire time counts as handled.
+func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t time.Time, trigger stokev1.RunTrigger, name string, replace []string) error {
 	for _, old := range replace {
 		if err := r.replace(ctx, p, old); err != nil {
-			return false, err
+			return err
 		}
 	}
 	app, err := buildRun(p.sched, s, t, trigger, name)
 	if err != nil {
-		return false, fmt.Errorf("building run %s: %w", name, err) // validate substituted the same template
+		return fmt.Errorf("building run %s: %w", name, err) // validate substituted the same template
 	}
 	err = r.Client.Create(ctx, app)
 	switch {
@@ -114,35 +113,35 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 		existing := &stokev1.SparkApplication{}
 		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(app), existing); err != nil {
 			if r.APIReader == nil {
-				return false, fmt.Errorf("reading run %s: %w", name, err)
+				return fmt.Errorf("reading run %s: %w", name, err)
 			}
 			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(app), existing); err != nil {
-				return false, fmt.Errorf("reading run %s: %w", name, err)
+				return fmt.Errorf("reading run %s: %w", name, err)
 			}
 		}
 		if ref := metav1.GetControllerOf(existing); ref == nil || ref.UID != p.sched.UID {
 			r.event(p, "Warning", ReasonRunNameTaken, "the run for %s would be %s, but a SparkApplication of that name that this schedule does not own exists: the run is skipped", t.Format(time.RFC3339), name)
-			return true, nil
+			return nil
 		}
 		app = existing // adopted: created by an earlier pass, perhaps by an operator that then stopped
 	case apierrors.IsInvalid(err):
 		message := fmt.Sprintf("the API server refused run %s: %v", name, err)
 		r.event(p, "Warning", ReasonRunRejected, "%s", message)
 		conditions.Set(&p.sched.Status.Conditions, p.sched.Generation, stokev1.ConditionInvalid, true, ReasonRunRejected, message)
-		return false, errRunRejected
+		return errRunRejected
 	default:
-		return false, fmt.Errorf("creating run %s: %w", name, err)
+		return fmt.Errorf("creating run %s: %w", name, err)
 	}
 	if !app.DeletionTimestamp.IsZero() {
-		return true, nil
+		return nil
 	}
 	for _, a := range p.runs.active {
 		if a.app.Name == app.Name {
-			return true, nil
+			return nil
 		}
 	}
 	p.runs.active = append(p.runs.active, run{app: app, scheduled: t, trigger: trigger})
-	return true, nil
+	return nil
 }
 
 // replace deletes an active run for the Replace policy and records it.

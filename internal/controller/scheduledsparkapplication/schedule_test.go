@@ -427,3 +427,31 @@ func mustZone(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+func TestARunNameHeldByAnotherObjectIsNotAdopted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.start(nil)
+	foreign := &stokev1.SparkApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: runName("taken", f.first)},
+		Spec: stokev1.SparkApplicationSpec{Type: stokev1.ApplicationTypePython, SparkVersion: "3.5.7", Image: "spark",
+			MainApplicationFile: ptr("local:///other.py")},
+	}
+	if err := env.Client.Create(context.Background(), foreign); err != nil {
+		t.Fatal(err)
+	}
+	f.newSchedule("taken")
+	f.at("taken", f.first.Add(time.Second))
+	s := f.waitLast("taken", f.first)
+	if len(s.Status.Active) != 0 {
+		t.Errorf("active = %v: another object's application was adopted", s.Status.Active)
+	}
+	apps := f.waitRuns(foreign.Name)
+	if metav1.GetControllerOf(&apps[0]) != nil || *apps[0].Spec.MainApplicationFile != "local:///other.py" {
+		t.Errorf("the other application was changed: %+v", apps[0].ObjectMeta.OwnerReferences)
+	}
+	// The next fire time runs as usual.
+	next := f.first.Add(time.Minute)
+	f.at("taken", next.Add(time.Second))
+	f.waitRuns(foreign.Name, runName("taken", next))
+}
