@@ -5,14 +5,35 @@ BIN := $(CURDIR)/bin
 CONTROLLER_TOOLS_VERSION := v0.19.0
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The operator image: `make image IMAGE_REPO=registry.example.com/stoke` names it for your registry.
+IMAGE_REPO ?= stoke.local/stoke
+IMAGE ?= $(IMAGE_REPO):$(VERSION)
+IMAGE_ARCH ?= amd64
+IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
 ## build: the stoke binary in bin/
 build:
 	$(GO) build -ldflags "-X github.com/stokehq/stoke/internal/version.Version=$(VERSION)" -o $(BIN)/stoke ./cmd/stoke
+
+## image: the operator image (static stoke on an empty base, CA certificates, user 65532) as a docker archive
+## in bin/stoke-image.tar, built without Docker and reproducibly (same sources, same digest)
+image:
+	@mkdir -p $(BIN)/linux-$(IMAGE_ARCH)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -buildvcs=false \
+	  -ldflags "-s -w -X github.com/stokehq/stoke/internal/version.Version=$(VERSION)" -o $(BIN)/linux-$(IMAGE_ARCH)/stoke ./cmd/stoke
+	$(GO) run ./hack/image -binary $(BIN)/linux-$(IMAGE_ARCH)/stoke -arch $(IMAGE_ARCH) -tag $(IMAGE) -version $(VERSION) -out $(IMAGE_ARCHIVE)
+
+## image-import: the operator image into the local cluster's containerd (the cluster must be up)
+image-import: image
+	hack/cluster.sh import $(IMAGE_ARCHIVE)
+
+## helm: build (once) and cache the pinned helm binary
+helm:
+	hack/helm.sh >/dev/null
 
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
@@ -24,11 +45,12 @@ generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true paths=./api/... output:crd:dir=config/crd
 	$(CONTROLLER_GEN) rbac:roleName=stoke-operator paths=./internal/... output:rbac:dir=config/rbac
 	$(GO) run ./hack/crdtrim config/crd/*.yaml
+	rm -f charts/stoke/crds/*.yaml && cp config/crd/*.yaml charts/stoke/crds/
 
 ## verify: generated files are current, code is formatted and vetted
 verify: generate vet
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- api config charts/stoke/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts/stoke/crds)" || { git status --porcelain -- api config charts/stoke/crds; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
 
 vet:
@@ -38,8 +60,9 @@ vet:
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
 
-## test: unit and integration tests (integration ones against a real kube-apiserver + etcd)
-test: kube-binaries
+## test: unit and integration tests (integration ones against a real kube-apiserver + etcd; the chart tests
+## with the cached helm)
+test: kube-binaries helm
 	$(GO) test -count=1 ./...
 
 ## unit: only the tests that need no API server
@@ -88,12 +111,16 @@ spark-images:
 demo:
 	hack/demo.sh $(DEMO_ARGS)
 
-## e2e: real Spark jobs (3.5 and 4.x) through the operator on the local cluster
-e2e: build
+## e2e: real Spark jobs (3.5 and 4.x) through the operator, installed with the Helm chart from the operator
+## image, on the local cluster (E2E_OPERATOR=process runs the operator on the host instead)
+E2E_OPERATOR ?= chart
+e2e: build helm
 	hack/cluster.sh up >/dev/null
 	hack/cluster.sh stop-operator
 	hack/spark-image.sh import
+	image=$$(hack/operator-image.sh) && \
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \
+	  STOKE_E2E_OPERATOR=$(E2E_OPERATOR) STOKE_E2E_IMAGE=$$image STOKE_HELM=$$(hack/helm.sh) \
 	  $(GO) test -tags e2e -count=1 -timeout 60m -v ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0
 
 clean:

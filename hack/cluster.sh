@@ -8,7 +8,8 @@
 #   hack/cluster.sh down        stop everything, remove pods, network state and cgroups, restore host settings
 #   hack/cluster.sh status      what runs
 #   hack/cluster.sh kubeconfig  print the admin kubeconfig path
-#   hack/cluster.sh stop-operator   stop the `stoke operator` that `make demo` leaves running
+#   hack/cluster.sh stop-operator   stop a `stoke operator` started on the host (the e2e crash tests' mode)
+#   hack/cluster.sh import ARCHIVE  import an image archive (docker or OCI) into the cluster's containerd
 #
 # Cached and reused: binaries in ~/.cache/stoke/kube, certificates and images under $STATE. `down` wipes the
 # cluster's own state (etcd, pods) so every `up` starts from an empty API.
@@ -464,5 +465,6 @@ case "${1:-}" in
   status) status ;;
   kubeconfig) echo "$KUBECONFIG_ADMIN" ;;
   stop-operator) stop operator ;;
-  *) echo "usage: $0 up|down|status|kubeconfig|stop-operator" >&2; exit 2 ;;
+  import) [ -f "${2:-}" ] || die "usage: $0 import ARCHIVE"; ctr_ images import --no-unpack=false "$2" >&2 ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|stop-operator|import ARCHIVE" >&2; exit 2 ;;
 esac

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make demo`: a real SparkPi through the Stoke operator on the local single-node cluster.
+# `make demo`: Stoke installed with its Helm chart on the local single-node cluster, then a real SparkPi
+# through the in-cluster operator.
 #
 #   hack/demo.sh            build or reuse everything, run examples/spark-pi.yaml, leave the cluster up
 #   hack/demo.sh --down     the same, then tear the cluster down
 #
-# Steps: cluster up (hack/cluster.sh), Spark image imported (hack/spark-image.sh), CRDs and the driver's
-# service account applied, `stoke operator` started on the host (pid in /run/stoke/operator.pid), the
-# application submitted and followed (phase, attempt, executors) until it ends, then the driver's result line.
+# Steps: cluster up (hack/cluster.sh), Spark image (hack/spark-image.sh), the operator image (make image,
+# imported into containerd), `helm upgrade --install` of charts/stoke into stoke-system (operator as a pod,
+# with the chart's RBAC only), the application submitted and followed until it ends, then the driver's
+# result line. The screen shows the steps and progress; everything else goes to the log file.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -17,52 +19,64 @@ TEARDOWN=false
 APP=examples/spark-pi.yaml
 NAME=spark-pi
 NS=default
-RUN=/run/stoke
+STOKE_NS=stoke-system
 TIMEOUT=${DEMO_TIMEOUT:-900}
+mkdir -p bin
+LOG=${DEMO_LOG:-$ROOT/bin/demo.log}
+: > "$LOG"
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s\n' "$*"; echo "== $*" >>"$LOG"; }
+# quiet runs a command with its output in the log; on failure it shows the log's tail and stops.
+quiet() {
+  if ! "$@" >>"$LOG" 2>&1; then
+    echo "failed: $*" >&2
+    echo "--- last lines of $LOG:" >&2
+    tail -25 "$LOG" >&2
+    exit 1
+  fi
+}
+
+echo "make demo: details in $LOG"
 
 step "local cluster"
-KUBECONFIG_FILE=$(hack/cluster.sh up)
+status=$(hack/cluster.sh status 2>/dev/null || true)
+[[ $status == *"kube-apiserver running"* ]] || echo "starting (the first time builds Kubernetes from source: about 10 minutes)"
+quiet hack/cluster.sh up
+KUBECONFIG_FILE=$(hack/cluster.sh kubeconfig)
 KUBECTL="$(hack/kube-binaries.sh kubectl)/kubectl"
 kubectl() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+# An operator left on the host by an older `make demo` or a crash test would compete with the pod.
+quiet hack/cluster.sh stop-operator
+echo "up"
 
 step "Spark image"
 version=$(sed -n 's/^  sparkVersion: "\(.*\)"/\1/p' "$APP")
-hack/spark-image.sh import "$version"
+quiet hack/spark-image.sh import "$version"
 echo "stoke.local/spark:$version is in containerd"
 
-step "stoke operator"
-make --no-print-directory build >/dev/null
-kubectl apply --server-side --force-conflicts -f config/crd/ >/dev/null
-for _ in $(seq 1 100); do
-  [ "$(kubectl get crd sparkapplications.stoke.dev -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] && break
-  sleep 0.2
-done
-kubectl apply -f config/samples/spark-driver-rbac.yaml >/dev/null
-if [ -f "$RUN/operator.pid" ] && kill -0 "$(cat "$RUN/operator.pid")" 2>/dev/null; then
-  kill "$(cat "$RUN/operator.pid")"
-  while kill -0 "$(cat "$RUN/operator.pid")" 2>/dev/null; do sleep 0.2; done
-fi
-cat > "$RUN/operator.yaml" <<EOF
-metricsAddress: 127.0.0.1:18080
-healthAddress: 127.0.0.1:18081
-EOF
-setsid bin/stoke operator --kubeconfig "$KUBECONFIG_FILE" --config "$RUN/operator.yaml" >>"$RUN/operator.log" 2>&1 </dev/null &
-echo $! > "$RUN/operator.pid"
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18081/readyz >/dev/null && break; sleep 0.2; done
-curl -sf http://127.0.0.1:18081/readyz >/dev/null || { tail -20 "$RUN/operator.log"; echo "operator did not become ready"; exit 1; }
-echo "running (pid $(cat "$RUN/operator.pid"), log $RUN/operator.log)"
+step "operator image"
+image=$(hack/operator-image.sh 2>>"$LOG") || { echo "building the operator image failed:"; tail -25 "$LOG"; exit 1; }
+echo "$image ($(grep -o ' compressed=[^ ]*' "$LOG" | tail -1 | cut -d= -f2) compressed) is in containerd"
+
+step "install Stoke with Helm (charts/stoke into $STOKE_NS)"
+[ -x "$(hack/helm.sh --path)" ] || echo "building helm from the Go module proxy (once; a few minutes)"
+HELM=$(hack/helm.sh 2>>"$LOG")
+installed=$SECONDS
+quiet "$HELM" upgrade --install stoke charts/stoke --kubeconfig "$KUBECONFIG_FILE" \
+  --namespace "$STOKE_NS" --create-namespace \
+  --set image.repository="${image%:*}" --set image.tag="${image##*:}" --set image.pullPolicy=Never \
+  --set "sparkJobNamespaces={$NS}" --wait --timeout 120s
+echo "operator ready in $((SECONDS - installed))s: $(kubectl -n "$STOKE_NS" get pods -l app.kubernetes.io/component=operator --no-headers -o custom-columns=NAME:.metadata.name | tr '\n' ' ')"
 
 step "submit $APP"
-kubectl -n "$NS" delete sparkapplication "$NAME" --ignore-not-found --wait=true >/dev/null
-kubectl apply -f "$APP"
+quiet kubectl -n "$NS" delete sparkapplication "$NAME" --ignore-not-found --wait=true
+quiet kubectl apply -f "$APP"
 started=$SECONDS
 last=""
 phase=""
 while [ $((SECONDS - started)) -lt "$TIMEOUT" ]; do
-  line=$(kubectl -n "$NS" get sparkapplication "$NAME" -o jsonpath='{.status.phase}|{.status.currentAttempt.number}|{.status.executors.running}|{.status.executors.requested}|{.status.currentAttempt.driverPodName}' 2>/dev/null || true)
-  IFS='|' read -r phase attempt running requested driver <<<"$line"
+  line=$(kubectl -n "$NS" get sparkapplication "$NAME" -o jsonpath='{.status.phase}|{.status.currentAttempt.number}|{.status.executors.running}|{.status.executors.requested}' 2>>"$LOG" || true)
+  IFS='|' read -r phase attempt running requested <<<"$line"
   now="phase=${phase:-Pending} attempt=${attempt:-0} executors=${running:-0}/${requested:-0}"
   if [ "$now" != "$last" ]; then
     printf '%4ss  %s\n' $((SECONDS - started)) "$now"
@@ -73,22 +87,24 @@ while [ $((SECONDS - started)) -lt "$TIMEOUT" ]; do
 done
 
 step "result"
-kubectl -n "$NS" get sparkapplication "$NAME"
-driver=$(kubectl -n "$NS" get sparkapplication "$NAME" -o jsonpath='{.status.currentAttempt.driverPodName}')
-result=$(kubectl -n "$NS" logs "$driver" 2>/dev/null | grep -m1 "Pi is roughly" || true)
+kubectl -n "$NS" get sparkapplication "$NAME" >>"$LOG" 2>&1 || true
+driver=$(kubectl -n "$NS" get sparkapplication "$NAME" -o jsonpath='{.status.currentAttempt.driverPodName}' 2>>"$LOG" || true)
+result=$(kubectl -n "$NS" logs "$driver" 2>>"$LOG" | grep -m1 "Pi is roughly" || true)
 if [ "$phase" != Succeeded ] || [ -z "$result" ]; then
   echo "SparkPi did not succeed (phase ${phase:-unknown}); driver log tail:"
   kubectl -n "$NS" logs "$driver" --tail=30 2>/dev/null || true
   kubectl -n "$NS" describe sparkapplication "$NAME" | tail -20
+  echo "operator log tail:"
+  kubectl -n "$STOKE_NS" logs deployment/stoke-operator --tail=20 2>/dev/null || true
   exit 1
 fi
 echo "driver $driver says: $result"
+echo "(${SECONDS}s since make demo began; operator logs: kubectl -n $STOKE_NS logs deployment/stoke-operator)"
 
 if $TEARDOWN; then
   step "teardown"
-  kill "$(cat "$RUN/operator.pid")" 2>/dev/null || true
-  rm -f "$RUN/operator.pid"
-  hack/cluster.sh down
+  quiet hack/cluster.sh down
+  echo "down"
 else
   printf '\nThe cluster is still up. Explore it with:\n  export KUBECONFIG=%s; %s get sparkapplications,pods -A\nStop it with: make cluster-down\n' "$KUBECONFIG_FILE" "$KUBECTL"
 fi

@@ -41,6 +41,11 @@ func (o *OperatorOptions) Run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if cfg.ApplyCRDs {
+		if err := operator.ApplyCRDs(cmd.Context(), restConfig); err != nil {
+			return err
+		}
+	}
 	mgr, err := operator.NewManager(restConfig, cfg)
 	if err != nil {
 		return err

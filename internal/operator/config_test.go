@@ -13,7 +13,7 @@ func defaults() Config {
 	return Config{
 		MetricsAddress:  ":8080",
 		HealthAddress:   ":8081",
-		LeaderElection:  LeaderElection{ID: "stoke-operator"},
+		LeaderElection:  defaultLease(),
 		Workers:         8,
 		LostDriverGrace: Duration{30 * time.Second},
 		ClientQPS:       200,
@@ -21,11 +21,19 @@ func defaults() Config {
 	}
 }
 
+func defaultLease() LeaderElection {
+	return LeaderElection{ID: "stoke-operator", LeaseDuration: Duration{8 * time.Second},
+		RenewDeadline: Duration{6 * time.Second}, RetryPeriod: Duration{time.Second}}
+}
+
 // sameConfig compares the file-settable fields (Config holds a func, so it is not comparable with ==).
 func sameConfig(t *testing.T, got, want Config) {
 	t.Helper()
 	type fields struct {
 		MetricsAddress, HealthAddress string
+		MetricsSecure                 bool
+		MetricsCertDir                string
+		ApplyCRDs                     bool
 		LeaderElection                LeaderElection
 		Namespaces                    string
 		NamespaceSelector             string
@@ -37,7 +45,7 @@ func sameConfig(t *testing.T, got, want Config) {
 		Wrap                          bool
 	}
 	f := func(c Config) fields {
-		return fields{c.MetricsAddress, c.HealthAddress, c.LeaderElection, strings.Join(c.Namespaces, ","), c.NamespaceSelector,
+		return fields{c.MetricsAddress, c.HealthAddress, c.MetricsSecure, c.MetricsCertDir, c.ApplyCRDs, c.LeaderElection, strings.Join(c.Namespaces, ","), c.NamespaceSelector,
 			c.Workers, c.LostDriverGrace.Duration, c.ClientQPS, c.ClientBurst, c.SeveralManagersPerProcess, c.WrapClient != nil}
 	}
 	if g, w := f(got), f(want); g != w {
@@ -75,24 +83,29 @@ func TestLoadConfigFiles(t *testing.T) {
 		{"empty object", "e.json", "{}", defaults},
 		{"YAML with every field", "full.yaml", `
 metricsAddress: "0"
+metricsSecure: true
+metricsCertDir: /certs
+applyCRDs: true
 healthAddress: ":9091"
 leaderElection:
   enabled: true
   namespace: stoke-system
   id: my-lease
+  leaseDuration: 30s
+  renewDeadline: 20s
+  retryPeriod: 4s
 namespaces: [team-a, team-b]
-namespaceSelector: stoke.dev/enabled=true
 workers: 4
 lostDriverGrace: 45s
 clientQPS: 50.5
 clientBurst: 100
 `, func() Config {
 			return Config{
-				MetricsAddress: "0", HealthAddress: ":9091",
-				LeaderElection:    LeaderElection{Enabled: true, Namespace: "stoke-system", ID: "my-lease"},
-				Namespaces:        []string{"team-a", "team-b"},
-				NamespaceSelector: "stoke.dev/enabled=true",
-				Workers:           4, LostDriverGrace: Duration{45 * time.Second}, ClientQPS: 50.5, ClientBurst: 100,
+				MetricsAddress: "0", HealthAddress: ":9091", MetricsSecure: true, MetricsCertDir: "/certs", ApplyCRDs: true,
+				LeaderElection: LeaderElection{Enabled: true, Namespace: "stoke-system", ID: "my-lease",
+					LeaseDuration: Duration{30 * time.Second}, RenewDeadline: Duration{20 * time.Second}, RetryPeriod: Duration{4 * time.Second}},
+				Namespaces: []string{"team-a", "team-b"},
+				Workers:    4, LostDriverGrace: Duration{45 * time.Second}, ClientQPS: 50.5, ClientBurst: 100,
 			}
 		}},
 		{"partial YAML keeps other defaults", "partial.yaml", "lostDriverGrace: 2m30s\nleaderElection:\n  enabled: true\n", func() Config {
@@ -104,6 +117,11 @@ clientBurst: 100
 		{"sub-second duration", "ms.yaml", "lostDriverGrace: 1500ms\n", func() Config {
 			c := defaults()
 			c.LostDriverGrace = Duration{1500 * time.Millisecond}
+			return c
+		}},
+		{"a namespace selector", "sel.yaml", "namespaceSelector: stoke.dev/enabled=true\n", func() Config {
+			c := defaults()
+			c.NamespaceSelector = "stoke.dev/enabled=true"
 			return c
 		}},
 		{"zero values mean the default", "zero.yaml", "workers: 0\nlostDriverGrace: 0s\nclientQPS: 0\n", defaults},
@@ -132,7 +150,16 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown field", "workers: 4\nworker: 5\n", "worker"},
 		{"unknown nested field", "leaderElection:\n  enabled: true\n  lease: x\n", "lease"},
 		{"field not settable from the file", "severalManagersPerProcess: true\n", "severalManagersPerProcess"},
-		{"bad duration", "lostDriverGrace: 45 seconds\n", "45 seconds"},
+		{"bad duration", "lostDriverGrace: 45 seconds\n", "lostDriverGrace: "},
+		{"bad lease duration", "leaderElection:\n  leaseDuration: soon\n", "leaderElection.leaseDuration: "},
+		{"bad retry period", "leaderElection:\n  retryPeriod: 2\n", "leaderElection.retryPeriod: "},
+		{"namespaces and a selector", "namespaces: [a]\nnamespaceSelector: team=x\n", "namespaces and namespaceSelector are exclusive"},
+		{"bad selector", "namespaceSelector: \"team in (a\"\n", "namespaceSelector \"team in (a\""},
+		{"bad namespace name", "namespaces: [Team_A]\n", "\"Team_A\" is not a namespace name"},
+		{"renew deadline not shorter than the lease", "leaderElection:\n  leaseDuration: 10s\n  renewDeadline: 10s\n", "renewDeadline (10s) must be shorter than leaseDuration (10s)"},
+		{"retry period too long for the deadline", "leaderElection:\n  retryPeriod: 9s\n", "1.2 × retryPeriod"},
+		{"negative lease", "leaderElection:\n  leaseDuration: -1s\n", "must be positive"},
+		{"cert dir without secure metrics", "metricsCertDir: /certs\n", "metricsSecure"},
 		{"duration without a unit", "lostDriverGrace: \"45\"\n", "45"},
 		{"duration as a number", "lostDriverGrace: 45\n", "missing unit"},
 		{"wrong type", "workers: many\n", "workers"},
@@ -151,6 +178,9 @@ func TestLoadConfigErrors(t *testing.T) {
 			if tc.mention != "" && !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("error %q does not mention %q", err, tc.mention)
 			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is not one line", err)
+			}
 		})
 	}
 
@@ -160,7 +190,8 @@ func TestLoadConfigErrors(t *testing.T) {
 }
 
 func TestWithDefaultsKeepsSetFields(t *testing.T) {
-	set := Config{MetricsAddress: ":1", HealthAddress: ":2", LeaderElection: LeaderElection{ID: "x", Namespace: "n", Enabled: true},
+	set := Config{MetricsAddress: ":1", HealthAddress: ":2", LeaderElection: LeaderElection{ID: "x", Namespace: "n", Enabled: true,
+		LeaseDuration: Duration{time.Minute}, RenewDeadline: Duration{time.Second}, RetryPeriod: Duration{time.Millisecond}},
 		Workers: 1, LostDriverGrace: Duration{time.Second}, ClientQPS: 1, ClientBurst: 1, SeveralManagersPerProcess: true}
 	sameConfig(t, set.WithDefaults(), set)
 }

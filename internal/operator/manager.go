@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -36,7 +37,11 @@ func Scheme() *runtime.Scheme {
 }
 
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// Leader election (client-go's LeaseLock) reads, creates and renews its Lease; the chart grants this in the
+// operator's namespace only.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 
 // NewManager builds the controller manager with every Stoke reconciler registered. Its pod cache holds only
 // pods labelled as Stoke's, so unrelated pods in the cluster cost the operator no memory, and of those only
@@ -72,16 +77,28 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		}
 	}
 
+	metrics := metricsserver.Options{BindAddress: cfg.MetricsAddress}
+	if cfg.MetricsSecure {
+		// Who may read /metrics is decided by the API server: TokenReview for the caller's bearer token,
+		// SubjectAccessReview for GET on the non-resource URL /metrics.
+		metrics.SecureServing = true
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+		metrics.CertDir = cfg.MetricsCertDir
+	}
+
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                        Scheme(),
 		Cache:                         cacheOptions,
 		Client:                        client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.ConfigMap{}, &corev1.Service{}}}},
-		Metrics:                       metricsserver.Options{BindAddress: cfg.MetricsAddress},
+		Metrics:                       metrics,
 		HealthProbeBindAddress:        cfg.HealthAddress,
 		LeaderElection:                cfg.LeaderElection.Enabled,
 		LeaderElectionID:              cfg.LeaderElection.ID,
 		LeaderElectionNamespace:       cfg.LeaderElection.Namespace,
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &cfg.LeaderElection.LeaseDuration.Duration,
+		RenewDeadline:                 &cfg.LeaderElection.RenewDeadline.Duration,
+		RetryPeriod:                   &cfg.LeaderElection.RetryPeriod.Duration,
 		Controller:                    config.Controller{SkipNameValidation: &cfg.SeveralManagersPerProcess},
 	})
 	if err != nil {

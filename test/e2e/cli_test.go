@@ -21,7 +21,7 @@ import (
 // stoke runs the CLI against the local cluster and returns stdout and stderr.
 func stoke(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := exec.Command(h.Operator.Binary, append([]string{"--kubeconfig", h.Kubeconfig}, args...)...)
+	cmd := exec.Command(h.Binary, append([]string{"--kubeconfig", h.Kubeconfig}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -88,7 +88,7 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 		// Spark serves "Spark is starting up" until the SparkContext is initialised, which includes waiting for
 		// executors to register (up to 30 s): on a loaded machine the UI opens well after the driver is Ready.
 		const uiWait = 2 * time.Minute
-		cmd := exec.Command(h.Operator.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, "ui", "--port", "0",
+		cmd := exec.Command(h.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, "ui", "--port", "0",
 			"--wait", uiWait.String())
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {

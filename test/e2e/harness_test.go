@@ -3,8 +3,11 @@
 // Package e2e runs real Spark jobs through the Stoke operator on the local single-node cluster
 // (hack/cluster.sh) with the images hack/spark-image.sh builds. `make e2e` brings both up and runs it.
 //
-// The operator runs as a separate process (the built `stoke` binary), so tests can kill it as a crash would.
-// Every test gets its own namespace with the driver's service account.
+// The operator is installed with the Helm chart (charts/stoke) from the image `make image` built, and runs
+// in a pod with exactly the chart's RBAC; tests kill its container with SIGKILL as a crash would.
+// STOKE_E2E_OPERATOR=process runs it instead as a host process with the admin kubeconfig (the old mode,
+// for debugging the operator with a local build). Every test gets its own namespace with the driver's
+// service account.
 package e2e
 
 import (
@@ -39,13 +42,26 @@ import (
 	"github.com/stokehq/stoke/internal/testenv"
 )
 
-// Harness is what every test shares: clients for the local cluster and the operator process.
+// Operator is the operator under test, wherever it runs.
+type Operator interface {
+	// Start returns once the operator is running and ready (in the chart mode: a leader holds the lease).
+	Start() error
+	// Kill stops it with SIGKILL, as a node failure or an OOM kill would; it stays down until Start.
+	Kill()
+	// Stop shuts it down cleanly.
+	Stop()
+	LogTail(lines int) string
+}
+
+// Harness is what every test shares: clients for the local cluster, the stoke binary and the operator.
 type Harness struct {
 	Kubeconfig string
+	Binary     string
 	Config     *rest.Config
 	Client     client.Client
 	Clientset  kubernetes.Interface
-	Operator   *OperatorProcess
+	Operator   Operator
+	Chart      *ChartOperator // nil in the process mode
 	Versions   []string
 	report     *Report
 	sparkSlots chan struct{}
@@ -70,11 +86,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	cfg.QPS, cfg.Burst = 50, 100
-	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join(testenv.RepoRoot(), "config", "crd")}, ErrorIfPathMissing: true, Scheme: operator.Scheme(),
-	}); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: installing CRDs:", err)
-		return 1
+	mode := envOr("STOKE_E2E_OPERATOR", "chart")
+	if mode == "process" {
+		// The chart installs the CRDs in the chart mode.
+		if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
+			Paths: []string{filepath.Join(testenv.RepoRoot(), "config", "crd")}, ErrorIfPathMissing: true, Scheme: operator.Scheme(),
+		}); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: installing CRDs:", err)
+			return 1
+		}
 	}
 	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
 	if err != nil {
@@ -83,10 +103,27 @@ func run(m *testing.M) int {
 	}
 	versions := strings.Split(envOr("STOKE_E2E_SPARK_VERSIONS", "3.5.9,4.3.0"), ",")
 	h = &Harness{
-		Kubeconfig: kubeconfig, Config: cfg, Client: c, Clientset: kubernetes.NewForConfigOrDie(cfg),
+		Kubeconfig: kubeconfig, Binary: binary, Config: cfg, Client: c, Clientset: kubernetes.NewForConfigOrDie(cfg),
 		Versions: versions, report: &Report{}, sparkSlots: make(chan struct{}, atoiOr(os.Getenv("STOKE_E2E_PARALLEL"), 2)),
 	}
-	h.Operator = &OperatorProcess{Binary: binary, Kubeconfig: kubeconfig, Dir: mustTempDir()}
+	switch mode {
+	case "process":
+		h.Operator = &OperatorProcess{Binary: binary, Kubeconfig: kubeconfig, Dir: mustTempDir()}
+	case "chart":
+		chart, err := NewChartOperator(kubeconfig, h.Clientset, c)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		if err := chart.Install(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: installing the chart:", err)
+			return 1
+		}
+		h.Operator, h.Chart = chart, chart
+	default:
+		fmt.Fprintf(os.Stderr, "e2e: STOKE_E2E_OPERATOR=%s: want chart or process\n", mode)
+		return 1
+	}
 	if err := h.Operator.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting the operator:", err)
 		return 1

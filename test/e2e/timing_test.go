@@ -23,8 +23,16 @@ import (
 
 // Report collects the timing comparison and writes it as markdown.
 type Report struct {
-	mu   sync.Mutex
-	rows []TimingRow
+	mu        sync.Mutex
+	rows      []TimingRow
+	failovers []time.Duration
+}
+
+// AddFailovers records leader failover times (SIGKILL of the leader to the new leader's first reconcile).
+func (r *Report) AddFailovers(d []time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failovers = append(r.failovers, d...)
 }
 
 // TimingRow is one submission path's latencies, measured from the moment the submission started.
@@ -51,11 +59,18 @@ func (r *Report) Markdown() string {
 	for _, row := range rows {
 		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.1f s |\n", row.Version, row.Path, row.DriverRunning.Seconds(), row.ExecutorRunning.Seconds())
 	}
+	if len(r.failovers) > 0 {
+		b.WriteString("\nLeader failover (leader SIGKILLed → the new leader's first reconcile):")
+		for _, d := range r.failovers {
+			fmt.Fprintf(&b, " %.1f s", d.Seconds())
+		}
+		b.WriteString("\n")
+	}
 	return b.String()
 }
 
 func (r *Report) Write(path string) error {
-	if path == "" || len(r.rows) == 0 {
+	if path == "" || (len(r.rows) == 0 && len(r.failovers) == 0) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -100,23 +100,22 @@ func (o *Options) Run(out, errOut io.Writer) error {
 	return nil
 }
 
-// Document is one converted application or schedule.
+// Document is one converted application or schedule, or a document passed through unchanged.
 type Document struct {
 	Name string
-	// App is the converted SparkApplication; for a ScheduledSparkApplication, its template's application.
+	// App is the converted application (for a ScheduledSparkApplication, its template's application); nil
+	// for a document passed through.
 	App *stokev1.SparkApplication
 	// Schedule is the converted ScheduledSparkApplication, when the document was one.
 	Schedule *stokev1.ScheduledSparkApplication
-	// PassedThrough is set for a document that is not a kubeflow object (a ConfigMap, a Secret): it is
-	// printed unchanged.
-	PassedThrough bool
-	Report        report
-	// YAML is the application with the report as leading comments.
+	Report   report
+	// YAML is the application with the report as leading comments, or the document as it was.
 	YAML []byte
 }
 
-// ConvertAll converts every kubeflow document of a YAML file and passes the others through; file names the
-// input in errors.
+// ConvertAll converts every kubeflow document of a YAML file and passes every other document (the
+// ConfigMaps and Secrets kubeflow's examples put beside an application, or Stoke's own manifests) through
+// unchanged, in order; file names the input in errors.
 func ConvertAll(data []byte, file string) ([]Document, error) {
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	var out []Document
@@ -135,13 +134,9 @@ func ConvertAll(data []byte, file string) ([]Document, error) {
 		if obj == nil {
 			continue
 		}
-		if v, _ := obj["apiVersion"].(string); v != KubeflowAPIVersion && v != stokev1.GroupVersion.String() {
-			// Kubeflow's examples put ConfigMaps, Secrets and the like beside the application: they pass
-			// through unchanged, in order.
-			if !bytes.HasSuffix(doc, []byte("\n")) {
-				doc = append(doc, '\n')
-			}
-			out = append(out, Document{Name: name(obj), PassedThrough: true, YAML: doc})
+		if apiVersion, _ := obj["apiVersion"].(string); apiVersion != KubeflowAPIVersion {
+			text := bytes.TrimPrefix(bytes.TrimLeft(doc, "\n"), []byte("---\n"))
+			out = append(out, Document{Name: name(obj), YAML: append(bytes.TrimRight(text, "\n"), '\n')})
 			continue
 		}
 		d, err := Convert(obj)
@@ -152,15 +147,12 @@ func ConvertAll(data []byte, file string) ([]Document, error) {
 	}
 	converted := 0
 	for _, d := range out {
-		if !d.PassedThrough {
+		if d.App != nil {
 			converted++
 		}
 	}
-	if len(out) == 0 {
-		return nil, cmderr.Usagef("%s holds no manifest", file)
-	}
 	if converted == 0 {
-		return nil, cmderr.Usagef("%s holds no kubeflow %s SparkApplication or ScheduledSparkApplication", file, KubeflowAPIVersion)
+		return nil, cmderr.Usagef("%s holds no kubeflow %s manifest to convert", file, KubeflowAPIVersion)
 	}
 	return out, nil
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 )
 
-// Manifests lists the kubeflow manifests under testdata that convert (every file but scheduled.yaml).
+// Manifests lists the kubeflow SparkApplication manifests under testdata (every file but scheduled.yaml,
+// which TestConvertScheduled covers).
 func manifests(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
@@ -155,12 +156,12 @@ func TestConvertRefusals(t *testing.T) {
 	cases := []struct {
 		name, doc, want string
 	}{
-		{"stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "already a Stoke manifest"},
+		{"only a stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "no kubeflow sparkoperator.k8s.io/v1beta2 manifest"},
 		{"other kind", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: Pod\n", `kind "Pod"`},
-		{"nothing to convert", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n", "holds no kubeflow"},
+		{"only another API", "apiVersion: v1\nkind: ConfigMap\n", "no kubeflow"},
 		{"invalid YAML", "apiVersion: [\n", "invalid YAML"},
 		{"no image", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: a\nspec:\n  type: Python\n  sparkVersion: 3.5.7\n  mainApplicationFile: local:///a.py\n", "no image"},
-		{"empty", "# nothing\n", "holds no manifest"},
+		{"empty", "# nothing\n", "no kubeflow"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,20 +219,25 @@ func TestConvertScheduled(t *testing.T) {
 }
 
 func TestConvertPassesOtherDocumentsThrough(t *testing.T) {
-	in := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a: b\n---\n" +
-		"apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: pi\nspec:\n  type: Python\n  sparkVersion: 3.5.7\n  image: spark\n  mainApplicationFile: local:///a.py\n---\n" +
-		"apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  k: v\n"
-	docs, err := ConvertAll([]byte(in), "mixed.yaml")
-	if err != nil {
-		t.Fatal(err)
+	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: \"1\"\n"
+	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: x\n"
+	app := "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata:\n  name: pi\nspec:\n  type: Scala\n" +
+		"  sparkVersion: 3.5.7\n  image: spark:3.5.7\n  mainClass: org.apache.spark.examples.SparkPi\n" +
+		"  mainApplicationFile: local:///opt/spark/examples/jars/spark-examples.jar\n"
+	var out, errOut bytes.Buffer
+	in := "---\n" + configMap + "---\n" + app + "---\n" + secret
+	if err := (&Options{File: "-", In: strings.NewReader(in)}).Run(&out, &errOut); err != nil {
+		t.Fatalf("convert: %v (%s)", err, errOut.String())
 	}
-	if len(docs) != 3 || !docs[0].PassedThrough || docs[1].PassedThrough || docs[1].App == nil || !docs[2].PassedThrough {
-		t.Fatalf("documents: %+v", docs)
+	docs := strings.Split(out.String(), "---\n")
+	if len(docs) != 3 {
+		t.Fatalf("want 3 documents, got %d:\n%s", len(docs), out.String())
 	}
-	if string(docs[0].YAML) != "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  a: b\n" {
-		t.Errorf("ConfigMap changed: %q", docs[0].YAML)
+	if docs[0] != configMap || docs[2] != secret {
+		t.Errorf("the other documents changed or moved:\n%s", out.String())
 	}
-	if !strings.HasSuffix(string(docs[2].YAML), "stringData:\n  k: v\n") {
-		t.Errorf("Secret changed: %q", docs[2].YAML)
+	converted := &stokev1.SparkApplication{}
+	if err := stokev1.UnmarshalStrict([]byte(docs[1]), converted); err != nil || converted.APIVersion != "stoke.dev/v1alpha1" || converted.Name != "pi" {
+		t.Errorf("the application was not converted (%v):\n%s", err, docs[1])
 	}
 }

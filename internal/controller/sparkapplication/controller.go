@@ -29,10 +29,11 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
-// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete;deletecollection
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;create;delete
@@ -124,6 +125,7 @@ func StaleRecheck(n int) time.Duration {
 // that driver and executor pods carry.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.Options = r.Options.withDefaults()
+	metrics.SetPhaseSource(countPhases(mgr.GetClient()))
 	appPredicates := []predicate.Predicate{predicate.Or(
 		predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})}
 	if r.Options.NamespaceAllowed != nil {
@@ -254,6 +256,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
 			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
+			recordTransitions(app, before, p.now)
 			if IsFinished(&app.Status) {
 				// One more look once the cache has caught up forgets this write: a finished application
 				// may get no other pass (its pod events are ignored), and the entry must not outlive it.
