@@ -17,6 +17,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/logs"
 	"github.com/stokehq/stoke/internal/cli/rerun"
+	"github.com/stokehq/stoke/internal/cli/schedule"
 	"github.com/stokehq/stoke/internal/cli/submit"
 	"github.com/stokehq/stoke/internal/cli/suspend"
 	"github.com/stokehq/stoke/internal/cli/ui"
@@ -62,7 +63,7 @@ func NewRootCommandWith(f *kube.Flags) *cobra.Command {
 	for _, c := range []*cobra.Command{
 		submit.NewCommand(f), get.NewCommand(f), describe.NewCommand(f), events.NewCommand(f), logs.NewCommand(f),
 		ui.NewCommand(f), suspend.NewSuspendCommand(f), suspend.NewResumeCommand(f), rerun.NewCommand(f),
-		deletecmd.NewCommand(f), convert.NewCommand(),
+		deletecmd.NewCommand(f), convert.NewCommand(), schedule.NewCommand(f),
 	} {
 		c.GroupID = "apps"
 		root.AddCommand(c)

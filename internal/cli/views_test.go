@@ -167,7 +167,7 @@ func TestTableViewsGolden(t *testing.T) {
 
 	stoke(t, clk, "get", "apps", "-n", "nowhere").wantErr(t, false, `namespace "nowhere" not found`)
 	stoke(t, clk, "get", "pods").wantErr(t, true, `unknown resource "pods"`)
-	stoke(t, clk, "get", "schedules").wantErr(t, true, "do not exist in Stoke yet")
+	stoke(t, clk, "get", "workflows").wantErr(t, true, `unknown resource "workflows"`)
 	stoke(t, clk, "get", "apps", "-o", "xml").wantErr(t, true, "unknown output format")
 	stoke(t, clk, "get", "apps", "-l", "a=(").wantErr(t, true, "-l")
 	stoke(t, clk, "describe", "app", "nope", "-n", ns).wantErr(t, false, `application "nope" not found in namespace "golden"`)
@@ -306,10 +306,6 @@ func TestConvertedManifestsAcceptedByAPIServer(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("convert", "testdata", "*.yaml"))
 	n := 0
 	for _, file := range files {
-		if filepath.Base(file) == "scheduled.yaml" {
-			stoke(t, nil, "convert", "-f", file).wantErr(t, true, "not supported yet")
-			continue
-		}
 		res := stoke(t, nil, "convert", "-f", file)
 		out := res.must(t)
 		docs, err := convert.ConvertAll(mustRead(t, file), file)

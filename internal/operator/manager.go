@@ -18,6 +18,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
 	"github.com/stokehq/stoke/internal/controller/sparkapplication"
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
@@ -127,6 +128,11 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the SparkApplication controller: %w", err)
+	}
+	schedules := &scheduledsparkapplication.Reconciler{Client: writer, APIReader: mgr.GetAPIReader(), Recorder: r.Recorder,
+		Options: scheduledsparkapplication.Options{NamespaceAllowed: r.Options.NamespaceAllowed}}
+	if err := schedules.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the ScheduledSparkApplication controller: %w", err)
 	}
 	return mgr, nil
 }

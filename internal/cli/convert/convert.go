@@ -1,5 +1,6 @@
-// Package convert implements `stoke convert -f FILE`: kubeflow spark-operator SparkApplication manifests
-// (sparkoperator.k8s.io/v1beta2, one or many documents) become Stoke SparkApplications.
+// Package convert implements `stoke convert -f FILE`: kubeflow spark-operator SparkApplication and
+// ScheduledSparkApplication manifests (sparkoperator.k8s.io/v1beta2, one or many documents) become Stoke's
+// kinds of the same names.
 //
 // Every kubeflow field either converts (directly, or to another shape: a note) or is reported as dropped.
 // The report goes twice: as comments at the top of each converted document, so it travels with the YAML,
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
@@ -42,8 +44,9 @@ func NewCommand() *cobra.Command {
 		Use:   "convert -f FILE",
 		Short: "Convert kubeflow spark-operator SparkApplications to Stoke's API",
 		Long: `Convert kubeflow spark-operator (sparkoperator.k8s.io/v1beta2) SparkApplication manifests into Stoke
-SparkApplications, printed as YAML. Fields without an equivalent are listed as comments at the top of each
-document and as warnings on stderr; --strict makes them an error.`,
+SparkApplications and ScheduledSparkApplications, printed as YAML. Other documents of the file (ConfigMaps,
+Secrets, ...) are printed unchanged, in order. Fields without an equivalent are listed as comments at the top
+of each document and as warnings on stderr; --strict makes them an error.`,
 		Example: `  stoke convert -f spark-pi.yaml > pi.yaml
   stoke convert -f kubeflow-apps.yaml | stoke submit -f -`,
 		Args: cobra.NoArgs,
@@ -97,12 +100,15 @@ func (o *Options) Run(out, errOut io.Writer) error {
 	return nil
 }
 
-// Document is one converted application, or a document passed through unchanged.
+// Document is one converted application or schedule, or a document passed through unchanged.
 type Document struct {
 	Name string
-	// App is the converted application; nil for a document passed through.
-	App    *stokev1.SparkApplication
-	Report report
+	// App is the converted application (for a ScheduledSparkApplication, its template's application); nil
+	// for a document passed through.
+	App *stokev1.SparkApplication
+	// Schedule is the converted ScheduledSparkApplication, when the document was one.
+	Schedule *stokev1.ScheduledSparkApplication
+	Report   report
 	// YAML is the application with the report as leading comments, or the document as it was.
 	YAML []byte
 }
@@ -164,9 +170,9 @@ func Convert(obj map[string]any) (*Document, error) {
 	switch kind {
 	case "SparkApplication":
 	case "ScheduledSparkApplication":
-		return nil, fmt.Errorf("ScheduledSparkApplication %q: not supported yet (Stoke has no scheduled kind yet); convert its spec.template by hand as a SparkApplication", name(obj))
+		return convertScheduled(obj)
 	default:
-		return nil, fmt.Errorf("kind %q: stoke convert reads kubeflow SparkApplications", kind)
+		return nil, fmt.Errorf("kind %q: stoke convert reads kubeflow SparkApplications and ScheduledSparkApplications", kind)
 	}
 	r := &report{}
 	app := &stokev1.SparkApplication{}
@@ -175,7 +181,7 @@ func Convert(obj map[string]any) (*Document, error) {
 	top.take("apiVersion")
 	top.take("kind")
 	top.take("status")
-	convertMeta(top.child("metadata"), app)
+	convertMeta(top.child("metadata"), &app.ObjectMeta)
 	if err := convertSpec(top.child("spec"), app); err != nil {
 		return nil, err
 	}
@@ -193,7 +199,7 @@ func name(obj map[string]any) string {
 	return n
 }
 
-func convertMeta(f *fields, app *stokev1.SparkApplication) {
+func convertMeta(f *fields, app *metav1.ObjectMeta) {
 	f.into("name", &app.Name)
 	f.into("generateName", &app.GenerateName)
 	f.into("namespace", &app.Namespace)
@@ -213,8 +219,8 @@ func convertMeta(f *fields, app *stokev1.SparkApplication) {
 	})
 }
 
-// render marshals the application without status and server fields, the report as leading comments.
-func render(app *stokev1.SparkApplication, r *report) ([]byte, error) {
+// render marshals the object without status and server fields, the report as leading comments.
+func render(app any, r *report) ([]byte, error) {
 	m, err := output.Manifest(app)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,8 @@ import (
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 )
 
-// Manifests lists the kubeflow manifests under testdata that convert (every file but scheduled.yaml).
+// Manifests lists the kubeflow SparkApplication manifests under testdata (every file but scheduled.yaml,
+// which TestConvertScheduled covers).
 func manifests(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
@@ -155,7 +156,6 @@ func TestConvertRefusals(t *testing.T) {
 	cases := []struct {
 		name, doc, want string
 	}{
-		{"scheduled", "", "not supported yet"},
 		{"only a stoke manifest", "apiVersion: stoke.dev/v1alpha1\nkind: SparkApplication\nmetadata:\n  name: a\n", "no kubeflow sparkoperator.k8s.io/v1beta2 manifest"},
 		{"other kind", "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: Pod\n", `kind "Pod"`},
 		{"only another API", "apiVersion: v1\nkind: ConfigMap\n", "no kubeflow"},
@@ -166,12 +166,6 @@ func TestConvertRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			data := []byte(tc.doc)
-			if tc.name == "scheduled" {
-				var err error
-				if data, err = os.ReadFile(filepath.Join("testdata", "scheduled.yaml")); err != nil {
-					t.Fatal(err)
-				}
-			}
 			_, err := ConvertAll(data, "in.yaml")
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !cmderr.IsUsage(err) {
 				t.Fatalf("want a usage error containing %q, got %v", tc.want, err)
@@ -185,8 +179,45 @@ func TestConvertRefusals(t *testing.T) {
 	}
 }
 
-// TestConvertPassesOtherDocumentsThrough: kubeflow's pod-template example puts a ConfigMap and a Secret
-// beside the application; they come out unchanged, in their places, and the application is converted.
+func TestConvertScheduled(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "scheduled.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := ConvertAll(data, "scheduled.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := docs[0].Schedule
+	if s == nil || s.Kind != "ScheduledSparkApplication" || s.Name != "nightly" || s.Spec.Schedule != "@daily" ||
+		s.Spec.ConcurrencyPolicy != "Forbid" {
+		t.Fatalf("converted schedule: %+v", s)
+	}
+	app := s.Spec.Template.Application
+	if app == nil || app.Type != "Scala" || app.MainClass == nil || *app.MainClass != "com.example.Nightly" || app.Image != "spark:3.5.7" {
+		t.Errorf("template application: %+v", app)
+	}
+	if len(docs[0].Report.Dropped) != 0 {
+		t.Errorf("dropped: %v", docs[0].Report.Dropped)
+	}
+	if !strings.Contains(string(docs[0].YAML), "kind: ScheduledSparkApplication\n") || !strings.Contains(string(docs[0].YAML), "  template:\n    application:\n") {
+		t.Errorf("YAML:\n%s", docs[0].YAML)
+	}
+
+	extra := "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: ScheduledSparkApplication\nmetadata:\n  name: x\nspec:\n  schedule: \"@hourly\"\n  runHistoryLimit: 3\n  template:\n    type: Python\n    sparkVersion: 3.5.7\n    image: spark\n    mainApplicationFile: local:///a.py\n    bogus: 1\n"
+	docs, err = ConvertAll([]byte(extra), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped := strings.Join(docs[0].Report.Dropped, "\n")
+	if !strings.Contains(dropped, "spec.runHistoryLimit: ") || !strings.Contains(dropped, "spec.template.bogus: ") {
+		t.Errorf("unknown fields not reported: %v", docs[0].Report.Dropped)
+	}
+	if _, err := ConvertAll([]byte("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: ScheduledSparkApplication\nmetadata:\n  name: x\nspec: {}\n"), "x.yaml"); err == nil || !strings.Contains(err.Error(), "spec.schedule is missing") {
+		t.Errorf("no schedule: %v", err)
+	}
+}
+
 func TestConvertPassesOtherDocumentsThrough(t *testing.T) {
 	configMap := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: \"1\"\n"
 	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  token: x\n"

@@ -1,5 +1,6 @@
-// Package get implements `stoke get apps`: a table of applications (phase, attempt, run time, executors,
-// age), or the objects as JSON, YAML or names.
+// Package get implements `stoke get apps|schedules`: a table of applications (phase, attempt, run time,
+// executors, age) or of schedules (expression, phase, active runs, last and next fire time), or the objects
+// as JSON, YAML or names.
 package get
 
 import (
@@ -38,20 +39,21 @@ var appResources = []string{"apps", "app", "sparkapps", "sparkapp", "sparkapplic
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "get apps [NAME...]",
-		Short: "List Spark applications",
+		Use:   "get apps|schedules [NAME...]",
+		Short: "List Spark applications or schedules",
 		Example: `  stoke get apps
   stoke get apps -A -l team=data
-  stoke get app pi -o yaml`,
+  stoke get app pi -o yaml
+  stoke get schedules`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{"apps"}, cobra.ShellCompDirectiveNoFileComp
+				return []string{"apps", "schedules"}, cobra.ShellCompDirectiveNoFileComp
 			}
 			return apps.CompleteNames(f)(cmd, nil, s)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmderr.Usagef("say what to get: stoke get apps")
+				return cmderr.Usagef("say what to get: stoke get apps|schedules")
 			}
 			o.Resource, o.Names = args[0], args[1:]
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
@@ -65,11 +67,11 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 
 // Run lists the applications and prints them.
 func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	if slices.Contains(scheduleResources, strings.ToLower(o.Resource)) {
+		return o.runSchedules(ctx, out)
+	}
 	if !slices.Contains(appResources, strings.ToLower(o.Resource)) {
-		if strings.HasPrefix(strings.ToLower(o.Resource), "schedule") {
-			return cmderr.Usagef("%q: scheduled applications do not exist in Stoke yet; stoke get apps lists applications", o.Resource)
-		}
-		return cmderr.Usagef("unknown resource %q: stoke get apps", o.Resource)
+		return cmderr.Usagef("unknown resource %q: stoke get apps|schedules", o.Resource)
 	}
 	format, err := output.Parse(o.Output, output.FormatWide, output.FormatJSON, output.FormatYAML, output.FormatName)
 	if err != nil {

@@ -126,7 +126,7 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 	if err != nil {
 		return err
 	}
-	var list []*stokev1.SparkApplication
+	var list []client.Object
 	if o.File != "" {
 		if changed := sparkSubmitFlagsSet(fs); len(changed) > 0 {
 			return cmderr.Usagef("-f and spark-submit flags (%s) do not go together: put them in the manifest", strings.Join(changed, ", "))
@@ -142,10 +142,13 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 		if o.Master != "" && !strings.HasPrefix(o.Master, "k8s://") {
 			return cmderr.Usagef("--master %s: Stoke runs on Kubernetes; leave --master out", o.Master)
 		}
-		list = []*stokev1.SparkApplication{app}
+		list = []client.Object{app}
 	}
 	if o.Wait && len(list) != 1 {
 		return cmderr.Usagef("--wait follows one application; the manifest has %d", len(list))
+	}
+	if _, isApp := list[0].(*stokev1.SparkApplication); o.Wait && !isApp {
+		return cmderr.Usagef("--wait follows an application, not a schedule: stoke get schedules shows its runs")
 	}
 
 	if o.DryRun == "client" {
@@ -160,20 +163,20 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 		opts = append(opts, client.DryRunAll)
 	}
 	for _, app := range list {
-		what := "the application"
-		if app.Name != "" {
-			what = fmt.Sprintf("application %q", app.Name)
+		what := "the " + noun(app)
+		if app.GetName() != "" {
+			what = fmt.Sprintf("%s %q", noun(app), app.GetName())
 		}
 		if err := c.Create(ctx, app, opts...); err != nil {
 			if apierrors.IsNotFound(err) {
-				if nsErr := apps.NamespaceExists(ctx, c, app.Namespace); nsErr != nil {
+				if nsErr := apps.NamespaceExists(ctx, c, app.GetNamespace()); nsErr != nil {
 					return nsErr
 				}
 			}
 			return cmderr.API(err, what)
 		}
-		app.Kind, app.APIVersion = "SparkApplication", stokev1.GroupVersion.String()
-		app.ManagedFields = nil
+		app.GetObjectKind().SetGroupVersionKind(stokev1.GroupVersion.WithKind(kind(app)))
+		app.SetManagedFields(nil)
 	}
 	suffix := "submitted"
 	if o.DryRun == "server" {
@@ -191,7 +194,7 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 	}
 	w := &Watcher{Client: c, Progress: SparkProgressFromProxy(cs), Clock: o.Flags.Clock, Interval: o.PollInterval,
 		Out: errOut, Terminal: o.Flags.Terminal(errOut)}
-	return w.Follow(ctx, list[0].Namespace, list[0].Name)
+	return w.Follow(ctx, list[0].GetNamespace(), list[0].GetName())
 }
 
 func sparkSubmitFlagsSet(fs *pflag.FlagSet) []string {
@@ -209,7 +212,7 @@ func sparkSubmitFlagsSet(fs *pflag.FlagSet) []string {
 	return out
 }
 
-func printApps(out io.Writer, format output.Format, list []*stokev1.SparkApplication, verb string, manifest bool) error {
+func printApps(out io.Writer, format output.Format, list []client.Object, verb string, manifest bool) error {
 	switch format {
 	case output.FormatJSON, output.FormatYAML:
 		items := make([]any, 0, len(list))
@@ -230,30 +233,46 @@ func printApps(out io.Writer, format output.Format, list []*stokev1.SparkApplica
 		return output.Object(out, format, map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 	case output.FormatName:
 		for _, a := range list {
-			if _, err := fmt.Fprintf(out, "sparkapplication.stoke.dev/%s\n", displayName(a)); err != nil {
+			if _, err := fmt.Fprintf(out, "%s.stoke.dev/%s\n", strings.ToLower(kind(a)), displayName(a)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	for _, a := range list {
-		if _, err := fmt.Fprintf(out, "application %q %s in namespace %q\n", displayName(a), verb, a.Namespace); err != nil {
+		if _, err := fmt.Fprintf(out, "%s %q %s in namespace %q\n", noun(a), displayName(a), verb, a.GetNamespace()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func displayName(a *stokev1.SparkApplication) string {
-	if a.Name == "" {
-		return a.GenerateName + "<generated>"
+func displayName(a client.Object) string {
+	if a.GetName() == "" {
+		return a.GetGenerateName() + "<generated>"
 	}
-	return a.Name
+	return a.GetName()
 }
 
-// readManifests decodes the SparkApplications of a YAML or JSON file, strictly: unknown fields, other kinds
-// and kubeflow manifests are usage errors that say what to do.
-func (o *Options) readManifests(ns string) ([]*stokev1.SparkApplication, error) {
+// kind is the Kind of an object submit creates.
+func kind(obj client.Object) string {
+	if _, ok := obj.(*stokev1.ScheduledSparkApplication); ok {
+		return "ScheduledSparkApplication"
+	}
+	return "SparkApplication"
+}
+
+// noun is how messages name an object submit creates.
+func noun(obj client.Object) string {
+	if _, ok := obj.(*stokev1.ScheduledSparkApplication); ok {
+		return "schedule"
+	}
+	return "application"
+}
+
+// readManifests decodes the SparkApplications and ScheduledSparkApplications of a YAML or JSON file,
+// strictly: unknown fields, other kinds and kubeflow manifests are usage errors that say what to do.
+func (o *Options) readManifests(ns string) ([]client.Object, error) {
 	var data []byte
 	var err error
 	if o.File == "-" {
@@ -265,7 +284,7 @@ func (o *Options) readManifests(ns string) ([]*stokev1.SparkApplication, error) 
 		return nil, cmderr.Usagef("-f: %v", errors.Unwrap(err))
 	}
 	r := utilyaml.NewYAMLReader(bufioReader(data))
-	var out []*stokev1.SparkApplication
+	var out []client.Object
 	for i := 1; ; i++ {
 		doc, err := r.Read()
 		if err == io.EOF {
@@ -287,26 +306,37 @@ func (o *Options) readManifests(ns string) ([]*stokev1.SparkApplication, error) 
 		switch {
 		case strings.HasPrefix(meta.APIVersion, "sparkoperator.k8s.io/"):
 			return nil, cmderr.Usagef("%s (document %d) is a kubeflow %s: convert it first with stoke convert -f %s", o.File, i, meta.Kind, o.File)
-		case meta.Kind != "SparkApplication" || meta.APIVersion != stokev1.GroupVersion.String():
-			return nil, cmderr.Usagef("%s (document %d): kind %q, apiVersion %q: stoke submit takes SparkApplication, %s", o.File, i, meta.Kind, meta.APIVersion, stokev1.GroupVersion)
+		case meta.Kind != "SparkApplication" && meta.Kind != "ScheduledSparkApplication" || meta.APIVersion != stokev1.GroupVersion.String():
+			return nil, cmderr.Usagef("%s (document %d): kind %q, apiVersion %q: stoke submit takes SparkApplication and ScheduledSparkApplication, %s", o.File, i, meta.Kind, meta.APIVersion, stokev1.GroupVersion)
 		}
-		app := &stokev1.SparkApplication{}
-		if err := stokev1.UnmarshalStrict(doc, app); err != nil {
-			return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
+		var obj client.Object
+		if meta.Kind == "ScheduledSparkApplication" {
+			sched := &stokev1.ScheduledSparkApplication{}
+			if err := yaml.UnmarshalStrict(doc, sched); err != nil {
+				return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
+			}
+			sched.Status = stokev1.ScheduledSparkApplicationStatus{}
+			obj = sched
+		} else {
+			app := &stokev1.SparkApplication{}
+			if err := stokev1.UnmarshalStrict(doc, app); err != nil {
+				return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
+			}
+			app.Status = stokev1.SparkApplicationStatus{}
+			obj = app
 		}
-		if app.Namespace == "" {
-			app.Namespace = ns
-		} else if o.Flags.Namespace != "" && app.Namespace != o.Flags.Namespace {
-			return nil, cmderr.Usagef("%s (document %d) is for namespace %q but -n says %q", o.File, i, app.Namespace, o.Flags.Namespace)
+		if obj.GetNamespace() == "" {
+			obj.SetNamespace(ns)
+		} else if o.Flags.Namespace != "" && obj.GetNamespace() != o.Flags.Namespace {
+			return nil, cmderr.Usagef("%s (document %d) is for namespace %q but -n says %q", o.File, i, obj.GetNamespace(), o.Flags.Namespace)
 		}
-		if app.Name == "" && app.GenerateName == "" {
+		if obj.GetName() == "" && obj.GetGenerateName() == "" {
 			return nil, cmderr.Usagef("%s (document %d): metadata.name is missing", o.File, i)
 		}
-		app.Status = stokev1.SparkApplicationStatus{}
-		out = append(out, app)
+		out = append(out, obj)
 	}
 	if len(out) == 0 {
-		return nil, cmderr.Usagef("%s holds no SparkApplication", o.File)
+		return nil, cmderr.Usagef("%s holds no SparkApplication or ScheduledSparkApplication", o.File)
 	}
 	return out, nil
 }
