@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -65,99 +65,31 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 	return cmd
 }
 
-// Run lists the applications and prints them.
+// Run lists the applications or schedules and prints them.
 func (o *Options) Run(ctx context.Context, out io.Writer) error {
-	if slices.Contains(scheduleResources, strings.ToLower(o.Resource)) {
-		return o.runSchedules(ctx, out)
+	switch resource := strings.ToLower(o.Resource); {
+	case slices.Contains(scheduleResources, resource):
+		return listKind(ctx, o, out, schedules)
+	case slices.Contains(appResources, resource):
+		return listKind(ctx, o, out, applications)
 	}
-	if !slices.Contains(appResources, strings.ToLower(o.Resource)) {
-		return cmderr.Usagef("unknown resource %q: stoke get apps|schedules", o.Resource)
-	}
-	format, err := output.Parse(o.Output, output.FormatWide, output.FormatJSON, output.FormatYAML, output.FormatName)
-	if err != nil {
-		return err
-	}
-	sel, err := labels.Parse(o.Selector)
-	if err != nil {
-		return cmderr.Usagef("-l %q: %v", o.Selector, err)
-	}
-	if o.AllNamespaces && len(o.Names) > 0 {
-		return cmderr.Usagef("names and -A do not go together: pick a namespace with -n")
-	}
-	c, err := o.Flags.Client()
-	if err != nil {
-		return err
-	}
-	ns := ""
-	if !o.AllNamespaces {
-		if ns, err = o.Flags.NamespaceOrDefault(); err != nil {
-			return err
-		}
-	}
-	var items []stokev1.SparkApplication
-	if len(o.Names) > 0 {
-		for _, name := range o.Names {
-			app, err := apps.Get(ctx, c, ns, name)
-			if err != nil {
-				return err
-			}
-			items = append(items, *app)
-		}
-	} else {
-		list := &stokev1.SparkApplicationList{}
-		if err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel}); err != nil {
-			return cmderr.API(err, "listing applications")
-		}
-		items = list.Items
-		sort.Slice(items, func(i, j int) bool {
-			if items[i].Namespace != items[j].Namespace {
-				return items[i].Namespace < items[j].Namespace
-			}
-			return items[i].Name < items[j].Name
-		})
-		if len(items) == 0 && ns != "" {
-			if err := apps.NamespaceExists(ctx, c, ns); err != nil {
-				return err
-			}
-		}
-	}
-	for i := range items {
-		items[i].Kind, items[i].APIVersion = apps.Kind, apps.APIVersion
-		items[i].ManagedFields = nil
-	}
+	return cmderr.Usagef("unknown resource %q: stoke get apps|schedules", o.Resource)
+}
 
-	switch format {
-	case output.FormatJSON, output.FormatYAML:
-		if len(o.Names) == 1 {
-			return output.Object(out, format, &items[0])
-		}
-		list := &stokev1.SparkApplicationList{Items: items}
-		list.Kind, list.APIVersion = "List", "v1"
-		if items == nil {
-			list.Items = []stokev1.SparkApplication{}
-		}
-		return output.Object(out, format, list)
-	case output.FormatName:
-		for _, a := range items {
-			if _, err := fmt.Fprintf(out, "sparkapplication.stoke.dev/%s\n", a.Name); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(items) == 0 {
-		where := fmt.Sprintf("namespace %q", ns)
-		if o.AllNamespaces {
-			where = "any namespace"
-		}
-		_, err := fmt.Fprintf(out, "No applications in %s.\n", where)
-		return err
-	}
-	t := AppTable(items, o.Flags.Clock.Now(), o.AllNamespaces, format == output.FormatWide)
-	if o.Flags.Terminal(out) {
-		t.Colour = colourPhase(t.Header, output.NewPalette(true))
-	}
-	return t.Write(out)
+// applications is how `stoke get apps` lists SparkApplications.
+var applications = kind[stokev1.SparkApplication, *stokev1.SparkApplication]{
+	noun: "applications",
+	gvk:  stokev1.GroupVersion.WithKind(apps.Kind),
+	list: func(ctx context.Context, c client.Client, ns string, sel labels.Selector) ([]stokev1.SparkApplication, error) {
+		list := &stokev1.SparkApplicationList{}
+		err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel})
+		return list.Items, err
+	},
+	get: apps.Get,
+	asList: func(items []stokev1.SparkApplication) runtime.Object {
+		return &stokev1.SparkApplicationList{Items: items}
+	},
+	table: AppTable,
 }
 
 func colourPhase(header []string, p output.Palette) func(int, string) string {
