@@ -50,6 +50,10 @@ type options struct {
 	completeAfter time.Duration
 	nodes         int
 	jvmRuns       int
+	schedules     int
+	schedMinutes  int
+	fanOut        int
+	chain         int
 	quick         bool
 }
 
@@ -68,11 +72,16 @@ func main() {
 	flag.DurationVar(&o.completeAfter, "complete-after", 2*time.Second, "a running driver finishes after this")
 	flag.IntVar(&o.nodes, "nodes", 20, "kwok nodes")
 	flag.IntVar(&o.jvmRuns, "jvm-runs", 3, "spark-submit runs when Spark is cached (0: skip)")
-	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory")
+	flag.IntVar(&o.schedules, "schedules", 1000, "schedules: schedules firing every minute (0: skip)")
+	flag.IntVar(&o.schedMinutes, "schedule-minutes", 5, "schedules: whole minutes of fire times counted")
+	flag.IntVar(&o.fanOut, "fan-out", 100, "workflow: items of its fan-out step (with -chain 0: skip)")
+	flag.IntVar(&o.chain, "chain", 100, "workflow: steps of its chain after the fan-out")
+	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory, 100 schedules for 2 minutes, a workflow of 20 + 20 steps")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
 	if o.quick {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
+		o.schedules, o.schedMinutes, o.fanOut, o.chain = 100, 2, 20, 20
 	}
 	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.steadyRounds <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for, -steady-rounds and -nodes must be positive; -inventory and -executors not negative")
@@ -135,7 +144,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	rep := &report{Started: time.Now(), Machine: machine(), Settings: map[string]any{
 		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "steadyRounds": o.steadyRounds, "inventory": o.inventory,
 		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
-		"kwokNodes": o.nodes,
+		"kwokNodes": o.nodes, "schedules": o.schedules, "scheduleMinutes": o.schedMinutes, "workflowFanOut": o.fanOut, "workflowChain": o.chain,
 	}}
 	stokeBin, err := filepath.Abs(o.stokeBin)
 	if err != nil {
@@ -210,12 +219,16 @@ func run(ctx context.Context, o options) (*report, error) {
 	if _, err := appInf.AddEventHandler(sim.appHandler()); err != nil {
 		return nil, err
 	}
+	runs := newRunLog()
+	if _, err := appInf.AddEventHandler(runs.handler()); err != nil {
+		return nil, err
+	}
 	go func() { _ = informers.Start(simCtx) }()
 	if !informers.WaitForCacheSync(ctx) {
 		return nil, errors.New("bench informers did not sync")
 	}
 	// The operator serves every namespace but the plain client's ("ceiling").
-	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm"} {
+	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows"} {
 		var l map[string]string
 		if ns != "ceiling" {
 			l = servedLabel
@@ -409,6 +422,20 @@ func run(ctx context.Context, o options) (*report, error) {
 	rep.Retained = len(all.Items)
 	if rep.Retained > 0 {
 		rep.RSSPerApp = float64(rep.RSSSettled-rep.RSSBaseline) / float64(rep.Retained)
+	}
+
+	// Pipelines, after the memory figures so that they measure applications alone.
+	if o.schedules > 0 && o.schedMinutes > 0 {
+		logf("schedules: %d firing every minute for %d minutes", o.schedules, o.schedMinutes)
+		if rep.Schedules, err = runSchedules(ctx, c, runs, "schedules", o.schedules, o.schedMinutes); err != nil {
+			return rep, err
+		}
+	}
+	if o.fanOut > 0 || o.chain > 0 {
+		logf("workflow: a start step, a fan-out of %d and a chain of %d", o.fanOut, o.chain)
+		if rep.Workflow, err = runWorkflow(ctx, c, tr, "workflows", o.fanOut, o.chain); err != nil {
+			return rep, err
+		}
 	}
 	op.stop()
 	stopOp()

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 )
 
 // latency is a distribution summary in milliseconds.
@@ -152,11 +154,13 @@ type report struct {
 	Retained    int     `json:"retainedFinishedApps"`
 	// InventoryRSSPerApp is the RSS growth over the inventory phase (read 3 s after it went idle) per
 	// inventory application: it includes the garbage collector's headroom at that moment.
-	InventoryRSSPerApp float64  `json:"inventoryRSSGrowthBytesPerApp,omitempty"`
-	GoroutinesB        float64  `json:"goroutinesBefore"`
-	GoroutinesA        float64  `json:"goroutinesAfter"`
-	SimErrors          []string `json:"simulatorErrors,omitempty"`
-	Targets            []target `json:"targets"`
+	InventoryRSSPerApp float64         `json:"inventoryRSSGrowthBytesPerApp,omitempty"`
+	GoroutinesB        float64         `json:"goroutinesBefore"`
+	GoroutinesA        float64         `json:"goroutinesAfter"`
+	SimErrors          []string        `json:"simulatorErrors,omitempty"`
+	Schedules          *scheduleResult `json:"schedules,omitempty"`
+	Workflow           *workflowResult `json:"workflow,omitempty"`
+	Targets            []target        `json:"targets"`
 }
 
 func (r *report) phase(name, client string) *phaseResult {
@@ -202,6 +206,17 @@ func (r *report) checkTargets() {
 		t = append(t, check("operator RSS growth per retained finished app", "< 20 KB",
 			fmt.Sprintf("%.1f KB (%s → %s settled, %d apps)", r.RSSPerApp/1024, mb(r.RSSBaseline), mb(r.RSSSettled), r.Retained),
 			r.RSSPerApp < 20*1024))
+	}
+	if s := r.Schedules; s != nil {
+		t = append(t, check(fmt.Sprintf("%d schedules firing every minute for %d minutes: missed and duplicate runs", s.Schedules, s.FireTimes), "0 and 0",
+			fmt.Sprintf("%d missed, %d duplicates (%d of %d runs)", s.Missed, s.Duplicates, s.Created, s.Expected), s.Missed == 0 && s.Duplicates == 0))
+		t = append(t, check("p99 scheduled time → run created", "≤ 2 s",
+			fmt.Sprintf("%.2f s (p50 %.2f s, max %.2f s)", s.ToRun.P99/1000, s.ToRun.P50/1000, s.ToRun.Max/1000), s.ToRun.N > 0 && s.ToRun.P99 <= 2000))
+	}
+	if w := r.Workflow; w != nil {
+		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",
+			fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %s in %.0f s)", w.ToPod.P99, w.ToPod.P50, w.ToPod.Max, w.Phase, w.Seconds),
+			w.Phase == string(stokev1.WorkflowPhaseSucceeded) && w.Unmatched == 0 && w.ToPod.P99 <= 1000))
 	}
 	t = append(t, check("operator goroutines after the run vs before", "no growth",
 		fmt.Sprintf("%.0f → %.0f", r.GoroutinesB, r.GoroutinesA), r.GoroutinesA <= r.GoroutinesB))

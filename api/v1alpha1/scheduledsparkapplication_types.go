@@ -99,7 +99,7 @@ type ScheduledSparkApplicationSpec struct {
 	// +optional
 	Backfill *Backfill `json:"backfill,omitempty"`
 
-	// Template is what each run is. A workflow template (SparkWorkflow) is not available yet.
+	// Template is what each run is: one SparkApplication or one SparkWorkflow.
 	Template ScheduleTemplate `json:"template"`
 }
 
@@ -119,7 +119,7 @@ type Backfill struct {
 
 // ScheduleTemplate is the object each run creates.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.application)",message="template.application is required"
+// +kubebuilder:validation:XValidation:rule="has(self.application) != has(self.workflow)",message="template must set exactly one of application and workflow"
 type ScheduleTemplate struct {
 	// Metadata holds labels and annotations copied onto every run.
 	// +optional
@@ -131,6 +131,11 @@ type ScheduleTemplate struct {
 	// substituted sets the Invalid condition and nothing runs.
 	// +optional
 	Application *SparkApplicationSpec `json:"application,omitempty"`
+
+	// Workflow is the spec of the SparkWorkflow each run creates, instead of an application. The run's
+	// logical time is available to its parameter values and steps as {{ .ScheduledTime }}.
+	// +optional
+	Workflow *SparkWorkflowSpec `json:"workflow,omitempty"`
 }
 
 // TemplateMetadata is the metadata a template gives its runs.

@@ -608,6 +608,12 @@ type Attempt struct {
 	// +kubebuilder:validation:Minimum=-2147483648
 	// +kubebuilder:validation:Maximum=2147483647
 	ExitCode *int32 `json:"exitCode,omitempty"`
+	// Result is what the driver's Spark container wrote to its termination message (/dev/termination-log)
+	// before it ended, at most 1024 bytes (longer messages are cut, with a marker): a short output a
+	// workflow's later steps can read as {{ .Steps.STEP.Result }}.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Result string `json:"result,omitempty"`
 	// Reason is a CamelCase word for why the attempt ended.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024

@@ -21,6 +21,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/submit"
 	"github.com/stokehq/stoke/internal/cli/suspend"
 	"github.com/stokehq/stoke/internal/cli/ui"
+	"github.com/stokehq/stoke/internal/cli/workflow"
 )
 
 // UsageError marks errors in how a command was called (exit code 2); other errors are runtime errors
@@ -59,11 +60,11 @@ func NewRootCommandWith(f *kube.Flags) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("namespace", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return completeNamespaces(cmd, f)
 	})
-	root.AddGroup(&cobra.Group{ID: "apps", Title: "Spark applications:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
+	root.AddGroup(&cobra.Group{ID: "apps", Title: "Spark applications, schedules and workflows:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
 		submit.NewCommand(f), get.NewCommand(f), describe.NewCommand(f), events.NewCommand(f), logs.NewCommand(f),
 		ui.NewCommand(f), suspend.NewSuspendCommand(f), suspend.NewResumeCommand(f), rerun.NewCommand(f),
-		deletecmd.NewCommand(f), convert.NewCommand(), schedule.NewCommand(f),
+		deletecmd.NewCommand(f), convert.NewCommand(), schedule.NewCommand(f), workflow.NewCommand(f),
 	} {
 		c.GroupID = "apps"
 		root.AddCommand(c)

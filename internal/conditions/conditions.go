@@ -20,7 +20,9 @@ import (
 const (
 	MaxConditionMessage = 8192
 	MaxAttemptMessage   = 4096
-	MaxEventMessage     = 1024
+	// MaxResult bounds a driver's result (its termination message) kept in status.
+	MaxResult       = 1024
+	MaxEventMessage = 1024
 	// MaxReason is the API server's limit for a condition reason.
 	MaxReason = 1024
 )

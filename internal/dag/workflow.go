@@ -17,7 +17,8 @@
 // Succeeded and Failed). Expressions combine them with &&, || and !, and parentheses. A step whose
 // dependencies are not satisfied is Omitted, and so, in turn, are the steps that need it.
 //
-// A step waits until every step its depends, dependencies, when and itemsFrom mention has finished.
+// A step waits until every step its depends, dependencies, when, itemsFrom and application template
+// mention has finished.
 //
 // # Conditions
 //
@@ -69,6 +70,9 @@ type Step struct {
 	Items []string
 	// ItemsFrom fans the step out over a JSON array held in a value, such as ".Steps.list.Result".
 	ItemsFrom string
+	// References are the value names (without the leading dot) the step's application template refers
+	// to, as params.References lists them. A step waits for every step whose outputs it refers to.
+	References []string
 }
 
 // FailurePolicy says whether steps still start after a step failed.
@@ -94,7 +98,9 @@ type Workflow struct {
 
 // Limits that keep one workflow's status readable and its evaluation cheap.
 const (
-	MaxSteps = 500
+	// MaxSteps matches the SparkWorkflow schema: the admission cost of each step's embedded application
+	// schema (its CEL rules) grows with this bound.
+	MaxSteps = 150
 	MaxItems = 1000
 	// MaxStepNameLength leaves room in a DNS-1123 label for a fan-out index and the workflow's name.
 	MaxStepNameLength = 40
@@ -261,10 +267,10 @@ func compileExit(step Step, steps map[string]*compiledStep) (*compiledStep, erro
 	if len(step.Dependencies) > 0 || step.Depends != "" || c.fanOut {
 		return nil, fmt.Errorf("exit step %q cannot have dependencies, depends or a fan-out: it runs after every step", step.Name)
 	}
-	for _, name := range c.when.valueNamesOrNil() {
+	for _, name := range append(c.when.valueNamesOrNil(), c.References...) {
 		if step, ok := stepOfValue(name); ok {
 			if _, known := steps[step]; !known {
-				return nil, fmt.Errorf("exit step %q: when names unknown step %q", c.Name, step)
+				return nil, fmt.Errorf("exit step %q: .%s names unknown step %q", c.Name, name, step)
 			}
 		}
 	}
@@ -319,6 +325,13 @@ func (g *Graph) resolve(c *compiledStep) error {
 	if step, ok := stepOfValue(c.itemsFrom); ok {
 		if err := mention("itemsFrom", step); err != nil {
 			return err
+		}
+	}
+	for _, name := range c.References {
+		if step, ok := stepOfValue(name); ok {
+			if err := mention("its template (."+name+")", step); err != nil {
+				return err
+			}
 		}
 	}
 	for step := range wait {

@@ -19,7 +19,7 @@ func TestCompileErrors(t *testing.T) {
 		want string
 	}{
 		{"no steps", Workflow{}, "workflow has no steps"},
-		{"too many steps", Workflow{Steps: manySteps}, "workflow has 501 steps, at most 500 are allowed"},
+		{"too many steps", Workflow{Steps: manySteps}, fmt.Sprintf("workflow has %d steps, at most %d are allowed", MaxSteps+1, MaxSteps)},
 		{"negative parallelism", Workflow{Steps: steps(Step{Name: "a"}), Parallelism: -1}, "parallelism -1 is negative"},
 		{"unknown failure policy", Workflow{Steps: steps(Step{Name: "a"}), FailurePolicy: "Sometimes"}, `unknown failure policy "Sometimes": use FailFast or RunAll`},
 		{"unnamed step", Workflow{Steps: steps(Step{})}, "a step has no name"},
@@ -53,7 +53,7 @@ func TestCompileErrors(t *testing.T) {
 		{"exit with dependencies", Workflow{Steps: steps(Step{Name: "a"}), Exit: &Step{Name: "done", Dependencies: []string{"a"}}}, `exit step "done" cannot have dependencies, depends or a fan-out: it runs after every step`},
 		{"exit named like a step", Workflow{Steps: steps(Step{Name: "a"}), Exit: &Step{Name: "a"}}, `exit step "a" has the name of a step`},
 		{"exit with a bad name", Workflow{Steps: steps(Step{Name: "a"}), Exit: &Step{Name: "Done"}}, `exit step "Done": name must be a DNS-1123 label (lower case letters, digits and '-'): a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
-		{"exit when names unknown step", Workflow{Steps: steps(Step{Name: "a"}), Exit: &Step{Name: "done", When: `.Steps.x.Result == "1"`}}, `exit step "done": when names unknown step "x"`},
+		{"exit when names unknown step", Workflow{Steps: steps(Step{Name: "a"}), Exit: &Step{Name: "done", When: `.Steps.x.Result == "1"`}}, `exit step "done": .Steps.x.Result names unknown step "x"`},
 		{"step depends on the exit step", Workflow{Steps: steps(Step{Name: "a", Depends: "done.Succeeded"}), Exit: &Step{Name: "done"}}, `step "a": depends names the exit step "done", which runs last`},
 	}
 	for _, tt := range tests {

@@ -39,7 +39,8 @@ type Config struct {
 	// NamespaceSelector limits the operator to namespaces whose labels match this label selector
 	// (for example "stoke.dev/enabled=true"); it is read continuously, so labelling a namespace enables it.
 	NamespaceSelector string `json:"namespaceSelector,omitempty"`
-	// Workers is the number of concurrent reconciles of SparkApplications. Default 8.
+	// Workers is the number of concurrent reconciles of each kind (SparkApplications, schedules, workflows).
+	// Default 8.
 	Workers int `json:"workers,omitempty"`
 	// LostDriverGrace is how long after submission a missing driver pod is awaited before the attempt is
 	// declared lost, as a duration ("30s"). Default 30s.

@@ -20,6 +20,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
 	"github.com/stokehq/stoke/internal/controller/sparkapplication"
+	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
 )
@@ -130,9 +131,14 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("setting up the SparkApplication controller: %w", err)
 	}
 	schedules := &scheduledsparkapplication.Reconciler{Client: writer, APIReader: mgr.GetAPIReader(), Recorder: r.Recorder,
-		Options: scheduledsparkapplication.Options{NamespaceAllowed: r.Options.NamespaceAllowed}}
+		Options: scheduledsparkapplication.Options{NamespaceAllowed: r.Options.NamespaceAllowed, MaxConcurrentReconciles: cfg.Workers}}
 	if err := schedules.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ScheduledSparkApplication controller: %w", err)
+	}
+	workflows := &sparkworkflow.Reconciler{Client: writer, APIReader: mgr.GetAPIReader(), Recorder: r.Recorder,
+		Options: sparkworkflow.Options{NamespaceAllowed: r.Options.NamespaceAllowed, MaxConcurrentReconciles: cfg.Workers}}
+	if err := workflows.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the SparkWorkflow controller: %w", err)
 	}
 	return mgr, nil
 }

@@ -82,7 +82,7 @@ func StartWith(opts Options) (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                operator.Scheme(),
-		CRDInstallOptions:     envtest.CRDInstallOptions{Scheme: operator.Scheme()},
+		CRDInstallOptions:     envtest.CRDInstallOptions{Scheme: operator.Scheme(), MaxTime: time.Minute}, // three large CRDs on a busy machine
 	}
 	if opts.DefaultAdmission {
 		env.ControlPlane.GetAPIServer().Configure().Disable("disable-admission-plugins")

@@ -27,36 +27,53 @@ const (
 // Lookup reads the named application from the namespace the flags select (the context's, else "default"),
 // with the client the flags configure: the opening step of every command that acts on one application.
 func Lookup(ctx context.Context, f *kube.Flags, name string) (client.Client, *stokev1.SparkApplication, error) {
+	return LookupWith(ctx, f, name, Get)
+}
+
+// LookupWith is Lookup for any kind: it resolves the client and namespace from the flags and reads the
+// object with get (Get, or the workflow and schedule packages' Get).
+func LookupWith[T client.Object](ctx context.Context, f *kube.Flags, name string,
+	get func(ctx context.Context, c client.Client, ns, name string) (T, error)) (client.Client, T, error) {
+	var zero T
 	c, err := f.Client()
 	if err != nil {
-		return nil, nil, err
+		return nil, zero, err
 	}
 	ns, err := f.NamespaceOrDefault()
 	if err != nil {
-		return nil, nil, err
+		return nil, zero, err
 	}
-	app, err := Get(ctx, c, ns, name)
+	obj, err := get(ctx, c, ns, name)
 	if err != nil {
-		return nil, nil, err
+		return nil, zero, err
 	}
-	return c, app, nil
+	return c, obj, nil
 }
 
 // Get reads one application; a missing application or namespace gives a one-line error naming it.
 func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkApplication, error) {
 	app := &stokev1.SparkApplication{}
-	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app)
-	if apierrors.IsNotFound(err) {
-		if nsErr := NamespaceExists(ctx, c, ns); nsErr != nil {
-			return nil, nsErr
-		}
-		return nil, fmt.Errorf("application %q not found in namespace %q (stoke get apps -n %s lists them)", name, ns, ns)
-	}
-	if err != nil {
-		return nil, cmderr.API(err, fmt.Sprintf("application %q", name))
+	if err := Read(ctx, c, ns, name, app, "application", "apps"); err != nil {
+		return nil, err
 	}
 	app.Kind, app.APIVersion = Kind, APIVersion
 	return app, nil
+}
+
+// Read reads one object of a Stoke kind into obj. A missing object or namespace gives a one-line error
+// naming it (noun, such as "workflow") and the command that lists the kind (stoke get PLURAL).
+func Read(ctx context.Context, c client.Client, ns, name string, obj client.Object, noun, plural string) error {
+	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj)
+	if apierrors.IsNotFound(err) {
+		if nsErr := NamespaceExists(ctx, c, ns); nsErr != nil {
+			return nsErr
+		}
+		return fmt.Errorf("%s %q not found in namespace %q (stoke get %s -n %s lists them)", noun, name, ns, plural, ns)
+	}
+	if err != nil {
+		return cmderr.API(err, fmt.Sprintf("%s %q", noun, name))
+	}
+	return nil
 }
 
 // NamespaceExists returns a one-line error when the namespace does not exist. A user who may not read
@@ -125,30 +142,12 @@ func AttemptNumber(app *stokev1.SparkApplication) int32 {
 	return 0
 }
 
+// Resources are the words commands accept for SparkApplications (stoke get apps, stoke describe app).
+var Resources = []string{"apps", "app", "sparkapps", "sparkapp", "sparkapplications", "sparkapplication"}
+
 // CompleteNames completes application names in the command's namespace, for shell completion.
 func CompleteNames(f *kube.Flags) cobra.CompletionFunc {
-	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 && cmd.Name() != "delete" {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		c, err := f.Client()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ns, err := f.NamespaceOrDefault()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		list := &stokev1.SparkApplicationList{}
-		if err := c.List(cmd.Context(), list, client.InNamespace(ns)); err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		names := make([]string, 0, len(list.Items))
-		for _, a := range list.Items {
-			names = append(names, a.Name)
-		}
-		return names, cobra.ShellCompDirectiveNoFileComp
-	}
+	return kube.CompleteNames(f, stokev1.GroupVersion.WithKind(Kind))
 }
 
 // OneName is an Args check for commands that take exactly one application name.

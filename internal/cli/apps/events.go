@@ -16,28 +16,37 @@ import (
 // Events lists the Events about the application and, with pods, about its driver and executor pods of
 // every recorded attempt, oldest first.
 func Events(ctx context.Context, c client.Client, app *stokev1.SparkApplication, pods bool) ([]corev1.Event, error) {
-	list := &corev1.EventList{}
-	if err := c.List(ctx, list, client.InNamespace(app.Namespace)); err != nil {
-		return nil, cmderr.API(err, "listing events")
-	}
 	var prefixes []string
 	for _, a := range Attempts(app) {
 		if p, ok := strings.CutSuffix(a.DriverPodName, "-driver"); ok {
 			prefixes = append(prefixes, p+"-driver", p+"-exec-")
 		}
 	}
+	return EventsAbout(ctx, c, app.Namespace, func(ref corev1.ObjectReference) bool {
+		return About(ref, Kind, app) || pods && ref.Kind == "Pod" && ownedPod(ref.Name, prefixes)
+	})
+}
+
+// EventsAbout lists the Events of the namespace whose involved object matches, oldest first.
+func EventsAbout(ctx context.Context, c client.Client, ns string, match func(corev1.ObjectReference) bool) ([]corev1.Event, error) {
+	list := &corev1.EventList{}
+	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil, cmderr.API(err, "listing events")
+	}
 	var out []corev1.Event
 	for _, e := range list.Items {
-		ref := e.InvolvedObject
-		switch {
-		case ref.Kind == Kind && ref.Name == app.Name && (ref.UID == "" || ref.UID == app.UID):
-			out = append(out, e)
-		case pods && ref.Kind == "Pod" && ownedPod(ref.Name, prefixes):
+		if match(e.InvolvedObject) {
 			out = append(out, e)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return EventTime(&out[i]).Before(EventTime(&out[j])) })
 	return out, nil
+}
+
+// About reports whether an event's object is obj, of the given kind (an event without a UID is taken to be
+// about the object of that name; one with another UID is about an earlier object of the same name).
+func About(ref corev1.ObjectReference, kind string, obj client.Object) bool {
+	return ref.Kind == kind && ref.Name == obj.GetName() && (ref.UID == "" || ref.UID == obj.GetUID())
 }
 
 func ownedPod(name string, prefixes []string) bool {

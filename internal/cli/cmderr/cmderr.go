@@ -54,7 +54,7 @@ func API(err error, what string) error {
 		return fmt.Errorf("cannot reach the Kubernetes API server%s (check --kubeconfig, --context and that the cluster is running)", host(err))
 	}
 	if strings.Contains(err.Error(), "no matches for kind") || strings.Contains(err.Error(), "the server could not find the requested resource") {
-		return errors.New("the cluster does not know Stoke's SparkApplication kind: install Stoke's CRDs (config/crd) first")
+		return fmt.Errorf("%s: the cluster does not know this Stoke kind: install or upgrade Stoke's CRDs (config/crd) first", what)
 	}
 	return fmt.Errorf("%s: %s", what, firstLine(err.Error()))
 }

@@ -1,5 +1,6 @@
-// Package describe implements `stoke describe app NAME`: the spec in brief, conditions, attempts with their
-// outcomes and exit codes, executors, the UI address and recent Events.
+// Package describe implements `stoke describe app NAME` (the spec in brief, conditions, attempts with their
+// outcomes and exit codes, executors, the UI address and recent Events) and `stoke describe workflow NAME`
+// (the workflow's conditions and its steps as a tree, one line per step).
 package describe
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/apps"
@@ -19,6 +21,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/events"
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
+	"github.com/stokehq/stoke/internal/cli/workflow"
 )
 
 // RecentEvents is how many events describe shows.
@@ -28,28 +31,37 @@ const RecentEvents = 10
 type Options struct {
 	Flags *kube.Flags
 	Name  string
+	// Workflow describes a SparkWorkflow instead of an application.
+	Workflow bool
 }
 
 // NewCommand builds `stoke describe`.
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "describe app NAME",
-		Short: "Show an application in detail: spec, conditions, attempts, executors, events",
+		Use:   "describe app|workflow NAME",
+		Short: "Show an application or a workflow in detail: conditions, attempts or steps, events",
+		Example: `  stoke describe app pi
+  stoke describe workflow nightly-etl`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
-			if len(args) == 0 {
-				return []string{"app"}, cobra.ShellCompDirectiveNoFileComp
+			switch {
+			case len(args) == 0:
+				return []string{"app", "workflow"}, cobra.ShellCompDirectiveNoFileComp
+			case workflow.IsResource(args[0]):
+				return workflow.CompleteNames(f)(cmd, args[1:], s)
 			}
 			return apps.CompleteNames(f)(cmd, args[1:], s)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case len(args) == 2 && slices.Contains([]string{"app", "apps", "sparkapp", "sparkapplication"}, strings.ToLower(args[0])):
+			case len(args) == 2 && slices.Contains(apps.Resources, strings.ToLower(args[0])):
 				o.Name = args[1]
+			case len(args) == 2 && workflow.IsResource(args[0]):
+				o.Name, o.Workflow = args[1], true
 			case len(args) == 1:
 				o.Name = args[0]
 			default:
-				return cmderr.Usagef("usage: stoke describe app NAME")
+				return cmderr.Usagef("usage: stoke describe app NAME, or stoke describe workflow NAME")
 			}
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
 		},
@@ -59,6 +71,9 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 
 // Run prints the description.
 func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	if o.Workflow {
+		return o.runWorkflow(ctx, out)
+	}
 	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
 		return err
@@ -73,11 +88,7 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 // Write renders the description of app with its events at time now.
 func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now time.Time, p output.Palette) error {
 	var b strings.Builder
-	field := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "%-15s%s\n", k+":", v)
-		}
-	}
+	field := func(k, v string) { writeField(&b, k, v) }
 	spec, st := &app.Spec, &app.Status
 	field("Name", app.Name)
 	field("Namespace", app.Namespace)
@@ -131,18 +142,7 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 		field("Next attempt", "in "+output.Duration(st.NextAttemptTime.Sub(now)))
 	}
 
-	b.WriteString("\nConditions:\n")
-	if len(st.Conditions) == 0 {
-		b.WriteString("  none yet\n")
-	} else {
-		message := 4
-		t := &output.Table{Header: []string{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}, Indent: "  ",
-			MaxWidth: output.TableWidth, Shrink: []int{message}, Wrap: &message}
-		for _, c := range st.Conditions {
-			t.Rows = append(t.Rows, []string{c.Type, string(c.Status), c.Reason, output.Age(c.LastTransitionTime, now), output.OneLine(c.Message)})
-		}
-		_ = t.Write(&b)
-	}
+	writeConditions(&b, st.Conditions, now)
 
 	b.WriteString("\nAttempts:\n")
 	attempts := apps.Attempts(app)
@@ -196,17 +196,45 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 		}
 	}
 
+	writeEvents(&b, evs, now)
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+// writeConditions is the Conditions section: one row per condition, messages wrapped in full.
+func writeConditions(b *strings.Builder, conds []metav1.Condition, now time.Time) {
+	b.WriteString("\nConditions:\n")
+	if len(conds) == 0 {
+		b.WriteString("  none yet\n")
+		return
+	}
+	message := 4
+	t := &output.Table{Header: []string{"TYPE", "STATUS", "REASON", "AGE", "MESSAGE"}, Indent: "  ",
+		MaxWidth: output.TableWidth, Shrink: []int{message}, Wrap: &message}
+	for _, c := range conds {
+		t.Rows = append(t.Rows, []string{c.Type, string(c.Status), c.Reason, output.Age(c.LastTransitionTime, now), output.OneLine(c.Message)})
+	}
+	_ = t.Write(b)
+}
+
+// writeEvents is the Events section: the last RecentEvents events.
+func writeEvents(b *strings.Builder, evs []corev1.Event, now time.Time) {
 	b.WriteString("\nEvents:\n")
 	if len(evs) == 0 {
 		b.WriteString("  none\n")
-	} else {
-		if len(evs) > RecentEvents {
-			evs = evs[len(evs)-RecentEvents:]
-		}
-		_ = events.Table(evs, now, "  ", output.TableWidth).Write(&b)
+		return
 	}
-	_, err := io.WriteString(out, b.String())
-	return err
+	if len(evs) > RecentEvents {
+		evs = evs[len(evs)-RecentEvents:]
+	}
+	_ = events.Table(evs, now, "  ", output.TableWidth).Write(b)
+}
+
+// writeField writes one "Key:   value" line of a description's header; an empty value writes nothing.
+func writeField(b *strings.Builder, k, v string) {
+	if v != "" {
+		fmt.Fprintf(b, "%-15s%s\n", k+":", v)
+	}
 }
 
 func resources(s *stokev1.SparkPodSpec) string {

@@ -95,13 +95,21 @@ func Table(list []corev1.Event, now time.Time, indent string, width int) *output
 		if e.Count > 1 {
 			seen = fmt.Sprintf("%s (x%d)", seen, e.Count)
 		}
-		obj := e.InvolvedObject.Name
-		if e.InvolvedObject.Kind == "Pod" {
-			obj = "pod/" + obj
-		} else {
-			obj = "app/" + obj
-		}
+		obj := objectPrefix(e.InvolvedObject.Kind) + e.InvolvedObject.Name
 		t.Rows = append(t.Rows, []string{seen, e.Type, e.Reason, obj, output.OneLine(e.Message)})
 	}
 	return t
+}
+
+// objectPrefix is how the OBJECT column names a kind, in the words stoke's commands take.
+func objectPrefix(kind string) string {
+	switch kind {
+	case "Pod":
+		return "pod/"
+	case "SparkWorkflow":
+		return "workflow/"
+	case "ScheduledSparkApplication":
+		return "schedule/"
+	}
+	return "app/"
 }

@@ -1,6 +1,6 @@
-// Package get implements `stoke get apps|schedules`: a table of applications (phase, attempt, run time,
-// executors, age) or of schedules (expression, phase, active runs, last and next fire time), or the objects
-// as JSON, YAML or names.
+// Package get implements `stoke get apps|schedules|workflows`: a table of applications (phase, attempt, run
+// time, executors, age), of schedules (expression, phase, active runs, last and next fire time) or of
+// workflows (phase, steps succeeded of all, running, failed), or the objects as JSON, YAML or names.
 package get
 
 import (
@@ -21,6 +21,8 @@ import (
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
+	"github.com/stokehq/stoke/internal/cli/schedule"
+	"github.com/stokehq/stoke/internal/cli/workflow"
 )
 
 // Options are the flags and arguments of `stoke get`.
@@ -33,47 +35,75 @@ type Options struct {
 	Output        string
 }
 
-var appResources = []string{"apps", "app", "sparkapps", "sparkapp", "sparkapplications", "sparkapplication"}
-
 // NewCommand builds `stoke get`.
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "get apps|schedules [NAME...]",
-		Short: "List Spark applications or schedules",
+		Use:   "get apps|schedules|workflows [NAME...]",
+		Short: "List Spark applications, schedules or workflows",
 		Example: `  stoke get apps
   stoke get apps -A -l team=data
   stoke get app pi -o yaml
-  stoke get schedules`,
+  stoke get schedules
+  stoke get workflows -o wide`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{"apps", "schedules"}, cobra.ShellCompDirectiveNoFileComp
+				return []string{"apps", "schedules", "workflows"}, cobra.ShellCompDirectiveNoFileComp
 			}
-			return apps.CompleteNames(f)(cmd, nil, s)
+			r := resourceNamed(args[0])
+			if r == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return kube.CompleteNames(f, stokev1.GroupVersion.WithKind(r.kind))(cmd, nil, s)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmderr.Usagef("say what to get: stoke get apps|schedules")
+				return cmderr.Usagef("say what to get: stoke get apps|schedules|workflows")
 			}
 			o.Resource, o.Names = args[0], args[1:]
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list applications in all namespaces")
+	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "list the objects of all namespaces")
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "label selector, for example team=data,tier!=dev")
 	output.AddFlag(cmd, &o.Output, output.FormatWide, output.FormatJSON, output.FormatYAML, output.FormatName)
 	return cmd
 }
 
-// Run lists the applications or schedules and prints them.
-func (o *Options) Run(ctx context.Context, out io.Writer) error {
-	switch resource := strings.ToLower(o.Resource); {
-	case slices.Contains(scheduleResources, resource):
-		return listKind(ctx, o, out, schedules)
-	case slices.Contains(appResources, resource):
+// resource is a kind `stoke get` lists, under the words that name it.
+type resource struct {
+	words []string
+	kind  string
+	list  func(ctx context.Context, o *Options, out io.Writer) error
+}
+
+var resources = []resource{
+	{apps.Resources, apps.Kind, func(ctx context.Context, o *Options, out io.Writer) error {
 		return listKind(ctx, o, out, applications)
+	}},
+	{schedule.Resources, schedule.Kind, func(ctx context.Context, o *Options, out io.Writer) error {
+		return listKind(ctx, o, out, schedules)
+	}},
+	{workflow.Resources, workflow.Kind, func(ctx context.Context, o *Options, out io.Writer) error {
+		return listKind(ctx, o, out, workflows)
+	}},
+}
+
+func resourceNamed(word string) *resource {
+	for i := range resources {
+		if slices.Contains(resources[i].words, strings.ToLower(word)) {
+			return &resources[i]
+		}
 	}
-	return cmderr.Usagef("unknown resource %q: stoke get apps|schedules", o.Resource)
+	return nil
+}
+
+// Run lists the applications, schedules or workflows and prints them.
+func (o *Options) Run(ctx context.Context, out io.Writer) error {
+	if r := resourceNamed(o.Resource); r != nil {
+		return r.list(ctx, o, out)
+	}
+	return cmderr.Usagef("unknown resource %q: stoke get apps|schedules|workflows", o.Resource)
 }
 
 // applications is how `stoke get apps` lists SparkApplications.

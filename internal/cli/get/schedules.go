@@ -11,9 +11,6 @@ import (
 	"github.com/stokehq/stoke/internal/cli/schedule"
 )
 
-var scheduleResources = []string{"schedules", "schedule", "sparksched", "scheduledsparkapp", "scheduledsparkapps",
-	"scheduledsparkapplications", "scheduledsparkapplication"}
-
 // schedules is how `stoke get schedules` lists ScheduledSparkApplications.
 var schedules = kind[stokev1.ScheduledSparkApplication, *stokev1.ScheduledSparkApplication]{
 	noun: "schedules",

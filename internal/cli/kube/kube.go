@@ -3,12 +3,16 @@
 package kube
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -30,6 +34,8 @@ type Flags struct {
 	Clock clock.Clock
 	// Terminal reports whether a writer is an interactive terminal (colour, updating progress lines).
 	Terminal func(io.Writer) bool
+	// Width is how many columns a writer shows: the terminal's width, or 0 when it is not a terminal.
+	Width func(io.Writer) int
 
 	loaded  clientcmd.ClientConfig
 	restCfg *rest.Config
@@ -37,12 +43,33 @@ type Flags struct {
 
 // NewFlags returns flags with the real clock and terminal detection.
 func NewFlags() *Flags {
-	return &Flags{Clock: clock.RealClock{}, Terminal: isTerminal}
+	return &Flags{Clock: clock.RealClock{}, Terminal: isTerminal, Width: terminalWidth}
 }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return width
+}
+
+// WidthOf is the width views written to w are fitted to: the terminal's width, but at least least; least
+// when w is not a terminal.
+func (f *Flags) WidthOf(w io.Writer, least int) int {
+	if f.Width == nil {
+		return least
+	}
+	return max(f.Width(w), least)
 }
 
 // AddTo registers the connection flags (normally on the root's persistent flags).
@@ -130,4 +157,42 @@ func (f *Flags) Clientset() (kubernetes.Interface, error) {
 		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
 	}
 	return cs, nil
+}
+
+// Names lists the names of the objects of one kind in the namespace the flags select, reading only their
+// metadata.
+func (f *Flags) Names(ctx context.Context, gvk schema.GroupVersionKind) ([]string, error) {
+	c, err := f.Client()
+	if err != nil {
+		return nil, err
+	}
+	ns, err := f.NamespaceOrDefault()
+	if err != nil {
+		return nil, err
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, o := range list.Items {
+		names = append(names, o.Name)
+	}
+	return names, nil
+}
+
+// CompleteNames completes the names of objects of one kind in the command's namespace, for shell
+// completion: the first argument only, except for commands that take several (delete).
+func CompleteNames(f *Flags, gvk schema.GroupVersionKind) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 && cmd.Name() != "delete" {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names, err := f.Names(cmd.Context(), gvk)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
 }

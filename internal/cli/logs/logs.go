@@ -1,11 +1,13 @@
 // Package logs implements `stoke logs NAME`: the driver's log of the current attempt by default, an
-// executor's with --executor, an earlier attempt's with --attempt or --previous.
+// executor's with --executor, an earlier attempt's with --attempt or --previous. `stoke logs workflow/NAME
+// --step STEP` reads the same logs of the application a workflow's step runs as.
 package logs
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,13 +20,17 @@ import (
 	"github.com/stokehq/stoke/internal/cli/apps"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
+	"github.com/stokehq/stoke/internal/cli/workflow"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
 // Options are the flags and arguments of `stoke logs`.
 type Options struct {
 	Flags *kube.Flags
-	Name  string
+	// Name is an application's name (or app/NAME), or workflow/NAME together with Step.
+	Name string
+	// Step is the concrete step of the workflow (STEP-N for an item of a fan-out).
+	Step string
 	Target
 	Follow bool
 	Tail   int64
@@ -42,23 +48,54 @@ type Target struct {
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "logs NAME",
-		Short: "Print the driver's (or an executor's) log of an application",
+		Use:   "logs NAME | workflow/NAME --step STEP",
+		Short: "Print the driver's (or an executor's) log of an application or of a workflow's step",
 		Example: `  stoke logs pi -f
   stoke logs pi --executor 2
-  stoke logs pi --previous`,
-		Args:              apps.OneName,
-		ValidArgsFunction: apps.CompleteNames(f),
+  stoke logs pi --previous
+  stoke logs workflow/nightly-etl --step transform-3`,
+		Args: apps.OneName,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
+			names, directive := apps.CompleteNames(f)(cmd, args, s)
+			if len(args) == 0 {
+				wfs, _ := workflow.CompleteNames(f)(cmd, args, s)
+				for _, wf := range wfs {
+					names = append(names, "workflow/"+wf)
+				}
+			}
+			return names, directive
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the log")
+	cmd.Flags().StringVar(&o.Step, "step", "", "with workflow/NAME: the step whose application's log to print (STEP-N for a fan-out item)")
 	cmd.Flags().StringVar(&o.Executor, "executor", "", "executor ID (spark-exec-id) instead of the driver")
 	cmd.Flags().Int32Var(&o.Attempt, "attempt", 0, "attempt number (default: the current attempt)")
 	cmd.Flags().BoolVar(&o.Previous, "previous", false, "the attempt before the current one")
 	cmd.Flags().Int64Var(&o.Tail, "tail", -1, "only the last N lines")
+	_ = cmd.RegisterFlagCompletionFunc("step", func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		kind, name, ok := strings.Cut(args[0], "/")
+		if !ok || !workflow.IsResource(kind) {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		_, wf, err := workflow.Lookup(cmd.Context(), f, name)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var steps []string
+		for _, s := range wf.Status.Steps {
+			if s.Application != "" {
+				steps = append(steps, s.Name)
+			}
+		}
+		return steps, cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
@@ -67,7 +104,7 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if o.Previous && o.Attempt != 0 {
 		return cmderr.Usagef("--previous and --attempt do not go together")
 	}
-	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
+	c, app, err := o.application(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,6 +129,34 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("reading the log of pod %q: %w", pod, err)
 	}
 	return nil
+}
+
+// application is the application whose logs the arguments name: NAME or app/NAME, or the application of
+// the step --step of workflow/NAME.
+func (o *Options) application(ctx context.Context) (client.Client, *stokev1.SparkApplication, error) {
+	kind, name, typed := strings.Cut(o.Name, "/")
+	switch {
+	case !typed || slices.Contains(apps.Resources, strings.ToLower(kind)):
+		if !typed {
+			name = o.Name
+		}
+		if o.Step != "" {
+			return nil, nil, cmderr.Usagef("--step is for a workflow's step: stoke logs workflow/NAME --step %s", o.Step)
+		}
+		return apps.Lookup(ctx, o.Flags, name)
+	case !workflow.IsResource(kind):
+		return nil, nil, cmderr.Usagef("stoke logs takes NAME, app/NAME or workflow/NAME, not %s/", kind)
+	}
+	c, wf, err := workflow.Lookup(ctx, o.Flags, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.Step == "" {
+		return nil, nil, cmderr.Usagef("say which step's log to print: stoke logs %s --step STEP (steps of %q: %s)",
+			o.Name, name, workflow.Abbreviate(workflow.StepNames(wf), 10))
+	}
+	app, err := workflow.StepApplication(ctx, c, wf, o.Step)
+	return c, app, err
 }
 
 // Select finds the pod and container whose log the target names, reading the pods from the API server.

@@ -148,10 +148,11 @@ type Table struct {
 	Wrap *int
 }
 
-const gap = 3
+// Gap is the space between two columns.
+const Gap = 3
 
-// Write renders the table.
-func (t *Table) Write(w io.Writer) error {
+// columnWidths is how wide each column's widest cell is.
+func (t *Table) columnWidths() []int {
 	widths := make([]int, len(t.Header))
 	measure := func(row []string) {
 		for i, cell := range row {
@@ -164,11 +165,27 @@ func (t *Table) Write(w io.Writer) error {
 	for _, r := range t.Rows {
 		measure(r)
 	}
-	if t.MaxWidth > 0 {
-		total := len(t.Indent) + gap*(len(widths)-1)
-		for _, w := range widths {
-			total += w
+	return widths
+}
+
+// Width is how wide the table's lines are with no cell cut, the cells of the skipped column left out (-1
+// skips none).
+func (t *Table) Width(skip int) int {
+	widths := t.columnWidths()
+	total := len(t.Indent)
+	for i, w := range widths {
+		if i != skip {
+			total += w + Gap
 		}
+	}
+	return total - Gap
+}
+
+// Write renders the table.
+func (t *Table) Write(w io.Writer) error {
+	widths := t.columnWidths()
+	if t.MaxWidth > 0 {
+		total := t.Width(-1)
 		for _, col := range t.Shrink {
 			if total <= t.MaxWidth {
 				break
@@ -185,27 +202,31 @@ func (t *Table) Write(w io.Writer) error {
 	line := func(row []string, header bool) {
 		b.WriteString(t.Indent)
 		var rest []string
+		// Padding is written only before a cell with text, so that no line ends in spaces.
+		pending := 0
 		for i := range widths {
 			cell := ""
 			if i < len(row) {
-				cell = fit(row[i], widths[i])
+				cell = Fit(row[i], widths[i])
 				if t.Wrap != nil && *t.Wrap == i && i == len(widths)-1 && !header {
 					lines := WrapText(row[i], widths[i])
 					cell, rest = lines[0], lines[1:]
 				}
 			}
 			pad := widths[i] - utf8.RuneCountInString(cell)
-			if !header && t.Colour != nil {
-				cell = t.Colour(i, cell)
+			if cell != "" {
+				if !header && t.Colour != nil {
+					cell = t.Colour(i, cell)
+				}
+				b.WriteString(strings.Repeat(" ", pending))
+				b.WriteString(cell)
+				pending = 0
 			}
-			b.WriteString(cell)
-			if i < len(widths)-1 {
-				b.WriteString(strings.Repeat(" ", pad+gap))
-			}
+			pending += pad + Gap
 		}
 		b.WriteByte('\n')
 		if len(rest) > 0 {
-			lead := len(t.Indent) + gap*(len(widths)-1)
+			lead := len(t.Indent) + Gap*(len(widths)-1)
 			for _, w := range widths[:len(widths)-1] {
 				lead += w
 			}
@@ -222,8 +243,8 @@ func (t *Table) Write(w io.Writer) error {
 	return err
 }
 
-// fit cuts s to width runes, marking the cut with "…".
-func fit(s string, width int) string {
+// Fit cuts s to width runes, marking the cut with "…".
+func Fit(s string, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -26,6 +25,10 @@ import (
 // Kind is set on schedules printed as JSON or YAML (typed clients leave it empty).
 const Kind = "ScheduledSparkApplication"
 
+// Resources are the words commands accept for ScheduledSparkApplications (stoke get schedules).
+var Resources = []string{"schedules", "schedule", "sparksched", "scheduledsparkapp", "scheduledsparkapps",
+	"scheduledsparkapplications", "scheduledsparkapplication"}
+
 // NewCommand builds `stoke schedule` and its subcommands.
 func NewCommand(f *kube.Flags) *cobra.Command {
 	cmd := &cobra.Command{
@@ -38,30 +41,14 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 
 // Lookup reads the named schedule from the namespace the flags select.
 func Lookup(ctx context.Context, f *kube.Flags, name string) (client.Client, *stokev1.ScheduledSparkApplication, error) {
-	c, err := f.Client()
-	if err != nil {
-		return nil, nil, err
-	}
-	ns, err := f.NamespaceOrDefault()
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := Get(ctx, c, ns, name)
-	return c, s, err
+	return apps.LookupWith(ctx, f, name, Get)
 }
 
 // Get reads one schedule; a missing schedule or namespace gives a one-line error naming it.
 func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.ScheduledSparkApplication, error) {
 	s := &stokev1.ScheduledSparkApplication{}
-	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s)
-	if apierrors.IsNotFound(err) {
-		if nsErr := apps.NamespaceExists(ctx, c, ns); nsErr != nil {
-			return nil, nsErr
-		}
-		return nil, fmt.Errorf("schedule %q not found in namespace %q (stoke get schedules -n %s lists them)", name, ns, ns)
-	}
-	if err != nil {
-		return nil, cmderr.API(err, fmt.Sprintf("schedule %q", name))
+	if err := apps.Read(ctx, c, ns, name, s, "schedule", "schedules"); err != nil {
+		return nil, err
 	}
 	s.Kind, s.APIVersion = Kind, apps.APIVersion
 	return s, nil

@@ -1,24 +1,19 @@
-// Package submit implements `stoke submit`: create a SparkApplication from a manifest (-f) or from
-// spark-submit style flags, optionally print it instead (--dry-run), and optionally follow it to its end
-// (--wait).
+// Package submit implements `stoke submit`: create SparkApplications, ScheduledSparkApplications and
+// SparkWorkflows from a manifest (-f), or a SparkApplication from spark-submit style flags, optionally print
+// them instead (--dry-run), and optionally follow an application to its end (--wait).
 package submit
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/apps"
@@ -48,11 +43,12 @@ type Options struct {
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f, PollInterval: time.Second}
 	cmd := &cobra.Command{
-		Use:   "submit (-f app.yaml | [spark-submit options] <app.jar|app.py> [app arguments])",
-		Short: "Submit a Spark application from a manifest or spark-submit style flags",
-		Long: `Submit a Spark application. Either give a SparkApplication manifest with -f, or use spark-submit's own
-flags followed by the application (a local:// path inside the image or a remote URI) and its arguments.
-Everything after the application is passed to it unchanged.`,
+		Use:   "submit (-f FILE | [spark-submit options] <app.jar|app.py> [app arguments])",
+		Short: "Submit a Spark application, schedule or workflow from a manifest, or an application from spark-submit style flags",
+		Long: `Submit a Spark application. Either give a manifest with -f (SparkApplications, ScheduledSparkApplications
+and SparkWorkflows, decoded strictly: an unknown field is an error naming it), or use spark-submit's own flags
+followed by the application (a local:// path inside the image or a remote URI) and its arguments. Everything
+after the application is passed to it unchanged.`,
 		Example: `  stoke submit -f pi.yaml --wait
   stoke submit --image spark:3.5.7 --class org.apache.spark.examples.SparkPi \
     --conf spark.eventLog.enabled=false --num-executors 2 --executor-memory 1g \
@@ -74,7 +70,7 @@ Everything after the application is passed to it unchanged.`,
 	fs := cmd.Flags()
 	// spark-submit's options come before the application; everything after it belongs to the application.
 	fs.SetInterspersed(false)
-	fs.StringVarP(&o.File, "filename", "f", "", "SparkApplication manifest to submit (- for stdin)")
+	fs.StringVarP(&o.File, "filename", "f", "", "manifest of SparkApplications, ScheduledSparkApplications or SparkWorkflows to submit (- for stdin)")
 	fs.StringVar(&o.DryRun, "dry-run", "", "client: print the application without submitting; server: validate it with the API server")
 	fs.Lookup("dry-run").NoOptDefVal = "client"
 	output.AddFlag(cmd, &o.Output, output.FormatJSON, output.FormatYAML, output.FormatName)
@@ -147,8 +143,15 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 	if o.Wait && len(list) != 1 {
 		return cmderr.Usagef("--wait follows one application; the manifest has %d", len(list))
 	}
-	if _, isApp := list[0].(*stokev1.SparkApplication); o.Wait && !isApp {
-		return cmderr.Usagef("--wait follows an application, not a schedule: stoke get schedules shows its runs")
+	switch obj := list[0].(type) {
+	case *stokev1.ScheduledSparkApplication:
+		if o.Wait {
+			return cmderr.Usagef("--wait follows an application, not a schedule: stoke get schedules shows its runs")
+		}
+	case *stokev1.SparkWorkflow:
+		if o.Wait {
+			return cmderr.Usagef("--wait follows an application, not a workflow: stoke describe workflow %s shows its steps", obj.Name)
+		}
 	}
 
 	if o.DryRun == "client" {
@@ -256,98 +259,20 @@ func displayName(a client.Object) string {
 
 // kind is the Kind of an object submit creates.
 func kind(obj client.Object) string {
-	if _, ok := obj.(*stokev1.ScheduledSparkApplication); ok {
-		return "ScheduledSparkApplication"
+	for _, k := range kinds {
+		if k.is(obj) {
+			return k.kind
+		}
 	}
 	return "SparkApplication"
 }
 
 // noun is how messages name an object submit creates.
 func noun(obj client.Object) string {
-	if _, ok := obj.(*stokev1.ScheduledSparkApplication); ok {
-		return "schedule"
+	for _, k := range kinds {
+		if k.is(obj) {
+			return k.noun
+		}
 	}
 	return "application"
-}
-
-// readManifests decodes the SparkApplications and ScheduledSparkApplications of a YAML or JSON file,
-// strictly: unknown fields, other kinds and kubeflow manifests are usage errors that say what to do.
-func (o *Options) readManifests(ns string) ([]client.Object, error) {
-	var data []byte
-	var err error
-	if o.File == "-" {
-		data, err = io.ReadAll(o.In)
-	} else {
-		data, err = os.ReadFile(o.File)
-	}
-	if err != nil {
-		return nil, cmderr.Usagef("-f: %v", errors.Unwrap(err))
-	}
-	r := utilyaml.NewYAMLReader(bufioReader(data))
-	var out []client.Object
-	for i := 1; ; i++ {
-		doc, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, cmderr.Usagef("%s: %v", o.File, err)
-		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
-			continue
-		}
-		var meta struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-		}
-		if err := yaml.Unmarshal(doc, &meta); err != nil {
-			return nil, cmderr.Usagef("%s (document %d): invalid YAML: %v", o.File, i, err)
-		}
-		switch {
-		case strings.HasPrefix(meta.APIVersion, "sparkoperator.k8s.io/"):
-			return nil, cmderr.Usagef("%s (document %d) is a kubeflow %s: convert it first with stoke convert -f %s", o.File, i, meta.Kind, o.File)
-		case meta.Kind != "SparkApplication" && meta.Kind != "ScheduledSparkApplication" || meta.APIVersion != stokev1.GroupVersion.String():
-			return nil, cmderr.Usagef("%s (document %d): kind %q, apiVersion %q: stoke submit takes SparkApplication and ScheduledSparkApplication, %s", o.File, i, meta.Kind, meta.APIVersion, stokev1.GroupVersion)
-		}
-		var obj client.Object
-		if meta.Kind == "ScheduledSparkApplication" {
-			sched := &stokev1.ScheduledSparkApplication{}
-			if err := yaml.UnmarshalStrict(doc, sched); err != nil {
-				return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
-			}
-			sched.Status = stokev1.ScheduledSparkApplicationStatus{}
-			obj = sched
-		} else {
-			app := &stokev1.SparkApplication{}
-			if err := stokev1.UnmarshalStrict(doc, app); err != nil {
-				return nil, cmderr.Usagef("%s (document %d): %v", o.File, i, err)
-			}
-			app.Status = stokev1.SparkApplicationStatus{}
-			obj = app
-		}
-		if obj.GetNamespace() == "" {
-			obj.SetNamespace(ns)
-		} else if o.Flags.Namespace != "" && obj.GetNamespace() != o.Flags.Namespace {
-			return nil, cmderr.Usagef("%s (document %d) is for namespace %q but -n says %q", o.File, i, obj.GetNamespace(), o.Flags.Namespace)
-		}
-		if obj.GetName() == "" && obj.GetGenerateName() == "" {
-			return nil, cmderr.Usagef("%s (document %d): metadata.name is missing", o.File, i)
-		}
-		out = append(out, obj)
-	}
-	if len(out) == 0 {
-		return nil, cmderr.Usagef("%s holds no SparkApplication or ScheduledSparkApplication", o.File)
-	}
-	return out, nil
-}
-
-func stripComments(doc []byte) []byte {
-	var b bytes.Buffer
-	for _, line := range bytes.Split(doc, []byte("\n")) {
-		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
-			b.Write(line)
-			b.WriteByte('\n')
-		}
-	}
-	return b.Bytes()
 }

@@ -16,15 +16,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/controller/options"
 	"github.com/stokehq/stoke/internal/schedule"
 )
 
@@ -32,27 +33,11 @@ import (
 // +kubebuilder:rbac:groups=stoke.dev,resources=scheduledsparkapplications/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=stoke.dev,resources=scheduledsparkapplications/finalizers,verbs=update
 // +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkworkflows,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Options tune the reconciler. Zero values take the defaults.
-type Options struct {
-	// MaxConcurrentReconciles is the number of workers (default 4).
-	MaxConcurrentReconciles int
-	// Clock is injected for tests (default the real clock).
-	Clock clock.PassiveClock
-	// NamespaceAllowed, when set, limits the reconciler to the namespaces it accepts.
-	NamespaceAllowed func(ctx context.Context, namespace string) (bool, error)
-}
-
-func (o Options) withDefaults() Options {
-	if o.MaxConcurrentReconciles == 0 {
-		o.MaxConcurrentReconciles = 4
-	}
-	if o.Clock == nil {
-		o.Clock = clock.RealClock{}
-	}
-	return o
-}
+type Options = options.Options
 
 // Reconciler reconciles ScheduledSparkApplications.
 type Reconciler struct {
@@ -68,14 +53,36 @@ type Reconciler struct {
 // SetupWithManager registers the reconciler; a run's changes reach its schedule through its controller
 // owner reference.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.Options = r.Options.withDefaults()
+	r.Options = r.Options.WithDefaults()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&stokev1.ScheduledSparkApplication{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&stokev1.SparkApplication{}).
+		Owns(&stokev1.SparkApplication{}, builder.WithPredicates(runEnded)).
+		Owns(&stokev1.SparkWorkflow{}, builder.WithPredicates(runEnded)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Named("scheduledsparkapplication").
 		Complete(r)
+}
+
+// runEnded passes a run's updates that matter to its schedule: it finished (or was un-finished by a rerun
+// or a workflow retry), or is being deleted. The many status updates of a running run do not wake the
+// schedule, which keeps its workers free for fire times.
+var runEnded = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	return runFinished(e.ObjectOld) != runFinished(e.ObjectNew) ||
+		e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+}}
+
+func runFinished(obj client.Object) bool {
+	var conds []metav1.Condition
+	switch o := obj.(type) {
+	case *stokev1.SparkApplication:
+		conds = o.Status.Conditions
+	case *stokev1.SparkWorkflow:
+		conds = o.Status.Conditions
+	default:
+		return false
+	}
+	return isTrue(conds, stokev1.ConditionSucceeded) || isTrue(conds, stokev1.ConditionFailed)
 }
 
 // pass is one reconcile of one schedule.
@@ -116,7 +123,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	st.Phase = phaseOf(st.Conditions)
 	st.Active = nil
 	for _, run := range p.runs.active {
-		st.Active = append(st.Active, run.app.Name)
+		st.Active = append(st.Active, run.obj.GetName())
 	}
 	if !equality.Semantic.DeepEqual(before, st) {
 		if err := r.Client.Status().Update(ctx, sched); apierrors.IsConflict(err) {
@@ -180,17 +187,31 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
 	return r.backfill(ctx, p, s)
 }
 
-// observe lists the schedule's runs: SparkApplications labelled with its name and controlled by it.
+// observe lists the schedule's runs: SparkApplications and SparkWorkflows labelled with its name and
+// controlled by it.
 func (r *Reconciler) observe(ctx context.Context, p *pass, reader client.Reader) error {
-	list := &stokev1.SparkApplicationList{}
-	if err := reader.List(ctx, list, client.InNamespace(p.sched.Namespace),
-		client.MatchingLabels{stokev1.LabelSchedule: p.sched.Name}); err != nil {
+	selector := []client.ListOption{client.InNamespace(p.sched.Namespace), client.MatchingLabels{stokev1.LabelSchedule: p.sched.Name}}
+	apps := &stokev1.SparkApplicationList{}
+	if err := reader.List(ctx, apps, selector...); err != nil {
 		return fmt.Errorf("listing the runs of schedule %s: %w", p.sched.Name, err)
 	}
-	var own []stokev1.SparkApplication
-	for _, app := range list.Items {
-		if ref := metav1.GetControllerOf(&app); ref != nil && ref.UID == p.sched.UID {
-			own = append(own, app)
+	workflows := &stokev1.SparkWorkflowList{}
+	if err := reader.List(ctx, workflows, selector...); err != nil {
+		return fmt.Errorf("listing the workflow runs of schedule %s: %w", p.sched.Name, err)
+	}
+	var own []runSource
+	owned := func(obj client.Object) bool {
+		ref := metav1.GetControllerOf(obj)
+		return ref != nil && ref.UID == p.sched.UID
+	}
+	for i := range apps.Items {
+		if owned(&apps.Items[i]) {
+			own = append(own, applicationSource(&apps.Items[i]))
+		}
+	}
+	for i := range workflows.Items {
+		if owned(&workflows.Items[i]) {
+			own = append(own, workflowSource(&workflows.Items[i]))
 		}
 	}
 	p.runs = observeRuns(own)
@@ -205,12 +226,12 @@ func (r *Reconciler) recordAndPrune(ctx context.Context, p *pass) error {
 		if run.outcome == stokev1.RunFailed {
 			kind = "Warning"
 		}
-		r.event(p, kind, "Run"+string(run.outcome), "run %s (scheduled %s) %s", run.app.Name, run.scheduled.Format(time.RFC3339), run.outcome)
+		r.event(p, kind, "Run"+string(run.outcome), "run %s (scheduled %s) %s", run.obj.GetName(), run.scheduled.Format(time.RFC3339), run.outcome)
 	}
 	succeeded, failed := historyLimits(spec)
 	for _, run := range toPrune(p.runs.finished, succeeded, failed) {
-		if err := r.Client.Delete(ctx, run.app, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting run %s beyond the history limit: %w", run.app.Name, err)
+		if err := r.Client.Delete(ctx, run.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting run %s beyond the history limit: %w", run.obj.GetName(), err)
 		}
 	}
 	if stop, message := stopped(spec, st); stop {
@@ -302,7 +323,7 @@ func (r *Reconciler) runNow(ctx context.Context, p *pass, s *schedule.Schedule) 
 			}
 		case stokev1.ConcurrencyReplace:
 			for _, a := range p.runs.active {
-				replace = append(replace, a.app.Name)
+				replace = append(replace, a.obj.GetName())
 			}
 		}
 	}

@@ -18,12 +18,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
@@ -59,45 +56,31 @@ func newFixture(t *testing.T) *fixture {
 // start runs a controller manager with only the schedule reconciler, on the fixture's clock, until stop is
 // called or the test ends. wrap, when set, wraps the client the reconciler writes with.
 func (f *fixture) start(wrap func(client.Client) client.Client) (stop func()) {
-	t := f.t
-	t.Helper()
-	skip := true
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 operator.Scheme(),
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{f.ns: {}}},
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: &skip},
+	f.t.Helper()
+	return env.StartManager(f.t, f.ns, func(mgr ctrl.Manager) error {
+		c := mgr.GetClient()
+		if wrap != nil {
+			c = wrap(c)
+		}
+		r := &scheduledsparkapplication.Reconciler{
+			Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("stoke-operator"),
+			Options: scheduledsparkapplication.Options{Clock: f.clk},
+		}
+		return r.SetupWithManager(mgr)
+	})
+}
+
+// startOperator runs Stoke's real controller manager (every reconciler), limited to the fixture's
+// namespace, until the test ends.
+func (f *fixture) startOperator() {
+	f.t.Helper()
+	mgr, err := operator.NewManager(env.Config, operator.Config{
+		MetricsAddress: "0", HealthAddress: "0", Namespaces: []string{f.ns}, SeveralManagersPerProcess: true,
 	})
 	if err != nil {
-		t.Fatalf("creating manager: %v", err)
+		f.t.Fatalf("creating manager: %v", err)
 	}
-	c := mgr.GetClient()
-	if wrap != nil {
-		c = wrap(c)
-	}
-	r := &scheduledsparkapplication.Reconciler{
-		Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorderFor("stoke-operator"),
-		Options: scheduledsparkapplication.Options{Clock: f.clk},
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		t.Fatalf("setting up: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	var stopped atomic.Bool
-	stop = func() {
-		if stopped.Swap(true) {
-			return
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	testenv.RunManager(f.t, mgr.Start)
 }
 
 // newSchedule is a "* * * * *" schedule of a small Scala application whose argument carries the logical time.

@@ -9,7 +9,6 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
-	"github.com/stokehq/stoke/internal/operator"
 )
 
 // TestOperatorRunsScheduledApplications runs Stoke's real controller manager: a schedule's run is a
@@ -17,21 +16,7 @@ import (
 func TestOperatorRunsScheduledApplications(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	mgr, err := operator.NewManager(env.Config, operator.Config{
-		MetricsAddress: "0", HealthAddress: "0", Namespaces: []string{f.ns}, SeveralManagersPerProcess: true,
-	})
-	if err != nil {
-		t.Fatalf("creating manager: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	})
+	f.startOperator()
 
 	f.newSchedule("wired", func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "@yearly" })
 	f.waitStatus("wired", "next schedule time", func(s *stokev1.ScheduledSparkApplication) bool {

@@ -7,20 +7,37 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/schedule"
 )
 
-// run is one observed run of a schedule.
+// run is one observed run of a schedule: a SparkApplication or a SparkWorkflow.
 type run struct {
-	app       *stokev1.SparkApplication
+	obj       client.Object
 	scheduled time.Time
 	trigger   stokev1.RunTrigger
 	outcome   stokev1.RunOutcome // empty while active
 	finished  time.Time
 	message   string
+}
+
+// runSource is what observeRuns reads of a run object: the object and its status's conditions and
+// termination time (both kinds record the outcome the same way).
+type runSource struct {
+	obj        client.Object
+	conditions []metav1.Condition
+	terminated *metav1.Time
+}
+
+func applicationSource(app *stokev1.SparkApplication) runSource {
+	return runSource{obj: app, conditions: app.Status.Conditions, terminated: app.Status.TerminationTime}
+}
+
+func workflowSource(wf *stokev1.SparkWorkflow) runSource {
+	return runSource{obj: wf, conditions: wf.Status.Conditions, terminated: wf.Status.TerminationTime}
 }
 
 // observedRuns splits a schedule's runs into active and finished ones, oldest scheduled time first. Runs
@@ -31,24 +48,25 @@ type observedRuns struct {
 }
 
 // observeRuns classifies the schedule's runs from their conditions and annotations.
-func observeRuns(apps []stokev1.SparkApplication) observedRuns {
+func observeRuns(sources []runSource) observedRuns {
 	var o observedRuns
-	for i := range apps {
-		app := &apps[i]
-		if !app.DeletionTimestamp.IsZero() {
+	for _, src := range sources {
+		obj := src.obj
+		if !obj.GetDeletionTimestamp().IsZero() {
 			continue
 		}
-		r := run{app: app, trigger: stokev1.RunTrigger(app.Annotations[stokev1.AnnotationRunTrigger])}
-		if t, err := time.Parse(time.RFC3339, app.Annotations[stokev1.AnnotationScheduledTime]); err == nil {
+		annotations := obj.GetAnnotations()
+		r := run{obj: obj, trigger: stokev1.RunTrigger(annotations[stokev1.AnnotationRunTrigger])}
+		if t, err := time.Parse(time.RFC3339, annotations[stokev1.AnnotationScheduledTime]); err == nil {
 			r.scheduled = t
 		} else {
-			r.scheduled = app.CreationTimestamp.Time
+			r.scheduled = obj.GetCreationTimestamp().Time
 		}
 		for _, t := range []struct {
 			condition string
 			outcome   stokev1.RunOutcome
 		}{{stokev1.ConditionSucceeded, stokev1.RunSucceeded}, {stokev1.ConditionFailed, stokev1.RunFailed}} {
-			if c := meta.FindStatusCondition(app.Status.Conditions, t.condition); c != nil && c.Status == metav1.ConditionTrue {
+			if c := meta.FindStatusCondition(src.conditions, t.condition); c != nil && c.Status == metav1.ConditionTrue {
 				r.outcome = t.outcome
 				r.finished = c.LastTransitionTime.Time
 				if t.outcome == stokev1.RunFailed {
@@ -56,8 +74,8 @@ func observeRuns(apps []stokev1.SparkApplication) observedRuns {
 				}
 			}
 		}
-		if r.outcome != "" && app.Status.TerminationTime != nil {
-			r.finished = app.Status.TerminationTime.Time
+		if r.outcome != "" && src.terminated != nil {
+			r.finished = src.terminated.Time
 		}
 		if r.outcome == "" {
 			o.active = append(o.active, r)
@@ -70,7 +88,7 @@ func observeRuns(apps []stokev1.SparkApplication) observedRuns {
 			if !runs[i].scheduled.Equal(runs[j].scheduled) {
 				return runs[i].scheduled.Before(runs[j].scheduled)
 			}
-			return runs[i].app.Name < runs[j].app.Name
+			return runs[i].obj.GetName() < runs[j].obj.GetName()
 		})
 	}
 	byScheduled(o.active)
@@ -82,7 +100,7 @@ func observeRuns(apps []stokev1.SparkApplication) observedRuns {
 func (o observedRuns) has(name string) bool {
 	for _, list := range [][]run{o.active, o.finished} {
 		for _, r := range list {
-			if r.app.Name == name {
+			if r.obj.GetName() == name {
 				return true
 			}
 		}
@@ -96,7 +114,7 @@ func byFinished(runs []run) {
 		if !runs[i].finished.Equal(runs[j].finished) {
 			return runs[i].finished.Before(runs[j].finished)
 		}
-		return runs[i].app.Name < runs[j].app.Name
+		return runs[i].obj.GetName() < runs[j].obj.GetName()
 	})
 }
 
@@ -104,7 +122,7 @@ func byFinished(runs []run) {
 func activeRuns(runs []run) []schedule.ActiveRun {
 	out := make([]schedule.ActiveRun, 0, len(runs))
 	for _, r := range runs {
-		out = append(out, schedule.ActiveRun{Name: r.app.Name, ScheduledTime: r.scheduled})
+		out = append(out, schedule.ActiveRun{Name: r.obj.GetName(), ScheduledTime: r.scheduled})
 	}
 	return out
 }
@@ -137,12 +155,12 @@ func recordFinished(status *stokev1.ScheduledSparkApplicationStatus, finished []
 	}
 	var recorded []run
 	for _, r := range finished {
-		if known[r.app.Name] {
+		if known[r.obj.GetName()] {
 			continue
 		}
 		recorded = append(recorded, r)
 		entry := stokev1.ScheduledRun{
-			Name:          r.app.Name,
+			Name:          r.obj.GetName(),
 			ScheduledTime: metav1.NewTime(r.scheduled),
 			Trigger:       r.trigger,
 			Outcome:       r.outcome,

@@ -14,6 +14,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
 	"github.com/stokehq/stoke/internal/params"
 	"github.com/stokehq/stoke/internal/schedule"
 )
@@ -40,11 +41,18 @@ func (r *Reconciler) validate(p *pass) (*schedule.Schedule, bool) {
 	if err != nil {
 		return invalid(ReasonInvalidSchedule, fmt.Sprintf("spec.schedule: %v", err))
 	}
-	if spec.Template.Application == nil {
-		return invalid(ReasonInvalidTemplate, "spec.template.application is not set")
-	}
-	if _, err := runSpec(p.sched, s, p.now); err != nil {
-		return invalid(ReasonInvalidTemplate, fmt.Sprintf("spec.template.application: %v", err))
+	switch tmpl := &spec.Template; {
+	case (tmpl.Application == nil) == (tmpl.Workflow == nil):
+		return invalid(ReasonInvalidTemplate, "spec.template must set exactly one of application and workflow")
+	case tmpl.Workflow != nil:
+		logical := p.now.In(s.Location())
+		if err := sparkworkflow.Validate(tmpl.Workflow, &logical); err != nil {
+			return invalid(ReasonInvalidTemplate, fmt.Sprintf("spec.template.workflow: %v", err))
+		}
+	default:
+		if _, err := runSpec(p.sched, s, p.now); err != nil {
+			return invalid(ReasonInvalidTemplate, fmt.Sprintf("spec.template.application: %v", err))
+		}
 	}
 	conditions.Set(&st.Conditions, p.sched.Generation, stokev1.ConditionInvalid, false, ReasonValid, "")
 	return s, true
@@ -57,12 +65,10 @@ func runSpec(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t t
 	})
 }
 
-// buildRun is the SparkApplication of the run for logical time t.
-func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t time.Time, trigger stokev1.RunTrigger, name string) (*stokev1.SparkApplication, error) {
-	spec, err := runSpec(sched, s, t)
-	if err != nil {
-		return nil, err
-	}
+// buildRun is the run for logical time t: a SparkApplication with t substituted into the template, or a
+// SparkWorkflow of the workflow template, which substitutes t itself (from its scheduled-time annotation)
+// along with its steps' outputs.
+func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t time.Time, trigger stokev1.RunTrigger, name string) (client.Object, error) {
 	tm := sched.Spec.Template.Metadata
 	labels := maps.Clone(tm.Labels)
 	if labels == nil {
@@ -75,18 +81,23 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 	}
 	annotations[stokev1.AnnotationScheduledTime] = t.In(s.Location()).Format(time.RFC3339)
 	annotations[stokev1.AnnotationRunTrigger] = string(trigger)
-	return &stokev1.SparkApplication{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace:   sched.Namespace,
-			Name:        name,
-			Labels:      labels,
-			Annotations: annotations,
-			OwnerReferences: []metav1.OwnerReference{
-				*metav1.NewControllerRef(sched, stokev1.GroupVersion.WithKind("ScheduledSparkApplication")),
-			},
+	meta := metav1.ObjectMeta{
+		Namespace:   sched.Namespace,
+		Name:        name,
+		Labels:      labels,
+		Annotations: annotations,
+		OwnerReferences: []metav1.OwnerReference{
+			*metav1.NewControllerRef(sched, stokev1.GroupVersion.WithKind("ScheduledSparkApplication")),
 		},
-		Spec: *spec,
-	}, nil
+	}
+	if wf := sched.Spec.Template.Workflow; wf != nil {
+		return &stokev1.SparkWorkflow{ObjectMeta: meta, Spec: *wf.DeepCopy()}, nil
+	}
+	spec, err := runSpec(sched, s, t)
+	if err != nil {
+		return nil, err
+	}
+	return &stokev1.SparkApplication{ObjectMeta: meta, Spec: *spec}, nil
 }
 
 // errRunRejected stops a pass whose run the API server refused as invalid; the Invalid condition says so.
@@ -101,29 +112,29 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 			return err
 		}
 	}
-	app, err := buildRun(p.sched, s, t, trigger, name)
+	obj, err := buildRun(p.sched, s, t, trigger, name)
 	if err != nil {
 		return fmt.Errorf("building run %s: %w", name, err) // validate substituted the same template
 	}
-	err = r.Client.Create(ctx, app)
+	err = r.Client.Create(ctx, obj)
 	switch {
 	case err == nil:
 		r.event(p, "Normal", ReasonRunCreated, "created run %s for %s (%s)", name, t.Format(time.RFC3339), trigger)
 	case apierrors.IsAlreadyExists(err):
-		existing := &stokev1.SparkApplication{}
-		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(app), existing); err != nil {
+		existing := obj.DeepCopyObject().(client.Object)
+		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(obj), existing); err != nil {
 			if r.APIReader == nil {
 				return fmt.Errorf("reading run %s: %w", name, err)
 			}
-			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(app), existing); err != nil {
+			if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), existing); err != nil {
 				return fmt.Errorf("reading run %s: %w", name, err)
 			}
 		}
 		if ref := metav1.GetControllerOf(existing); ref == nil || ref.UID != p.sched.UID {
-			r.event(p, "Warning", ReasonRunNameTaken, "the run for %s would be %s, but a SparkApplication of that name that this schedule does not own exists: the run is skipped", t.Format(time.RFC3339), name)
+			r.event(p, "Warning", ReasonRunNameTaken, "the run for %s would be %s, but an object of that kind and name that this schedule does not own exists: the run is skipped", t.Format(time.RFC3339), name)
 			return nil
 		}
-		app = existing // adopted: created by an earlier pass, perhaps by an operator that then stopped
+		obj = existing // adopted: created by an earlier pass, perhaps by an operator that then stopped
 	case apierrors.IsInvalid(err):
 		message := fmt.Sprintf("the API server refused run %s: %v", name, err)
 		r.event(p, "Warning", ReasonRunRejected, "%s", message)
@@ -132,25 +143,25 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 	default:
 		return fmt.Errorf("creating run %s: %w", name, err)
 	}
-	if !app.DeletionTimestamp.IsZero() {
+	if !obj.GetDeletionTimestamp().IsZero() {
 		return nil
 	}
 	for _, a := range p.runs.active {
-		if a.app.Name == app.Name {
+		if a.obj.GetName() == obj.GetName() {
 			return nil
 		}
 	}
-	p.runs.active = append(p.runs.active, run{app: app, scheduled: t, trigger: trigger})
+	p.runs.active = append(p.runs.active, run{obj: obj, scheduled: t, trigger: trigger})
 	return nil
 }
 
 // replace deletes an active run for the Replace policy and records it.
 func (r *Reconciler) replace(ctx context.Context, p *pass, name string) error {
 	for i, a := range p.runs.active {
-		if a.app.Name != name {
+		if a.obj.GetName() != name {
 			continue
 		}
-		if err := r.Client.Delete(ctx, a.app, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+		if err := r.Client.Delete(ctx, a.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("deleting run %s (concurrency policy Replace): %w", name, err)
 		}
 		appendRecent(&p.sched.Status, stokev1.ScheduledRun{

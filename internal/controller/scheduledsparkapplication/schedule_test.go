@@ -455,3 +455,23 @@ func TestARunNameHeldByAnotherObjectIsNotAdopted(t *testing.T) {
 	f.at("taken", next.Add(time.Second))
 	f.waitRuns(foreign.Name, runName("taken", next))
 }
+
+// TestOperatorDownAtFireTimeStartsTheRunOnRestart: no operator runs when the fire time passes; the next
+// one starts that fire time's run, once, as soon as it starts.
+func TestOperatorDownAtFireTimeStartsTheRunOnRestart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	stop := f.start(nil)
+	f.newSchedule("sleepy")
+	f.waitStatus("sleepy", "next schedule time", func(s *stokev1.ScheduledSparkApplication) bool { return s.Status.NextScheduleTime != nil })
+	stop()
+	f.clk.SetTime(f.first.Add(40 * time.Second))
+	consistently(t, "no run while no operator runs", func() bool { return len(f.runs()) == 0 })
+	f.start(nil)
+	f.waitRuns(runName("sleepy", f.first))
+	s := f.waitLast("sleepy", f.first)
+	if want := f.first.Add(time.Minute); s.Status.NextScheduleTime == nil || !s.Status.NextScheduleTime.Time.Equal(want) {
+		t.Errorf("next = %v, want %v", s.Status.NextScheduleTime, want)
+	}
+	consistently(t, "one run", func() bool { return len(f.runs()) == 1 })
+}

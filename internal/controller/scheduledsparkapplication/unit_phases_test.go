@@ -16,7 +16,7 @@ var base = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func finishedRun(name string, outcome stokev1.RunOutcome, finishedMinute int) run {
 	return run{
-		app:       &stokev1.SparkApplication{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		obj:       &stokev1.SparkApplication{ObjectMeta: metav1.ObjectMeta{Name: name}},
 		scheduled: base,
 		outcome:   outcome,
 		finished:  base.Add(time.Duration(finishedMinute) * time.Minute),
@@ -26,7 +26,7 @@ func finishedRun(name string, outcome stokev1.RunOutcome, finishedMinute int) ru
 func names(runs []run) []string {
 	var out []string
 	for _, r := range runs {
-		out = append(out, r.app.Name)
+		out = append(out, r.obj.GetName())
 	}
 	return out
 }

@@ -133,6 +133,7 @@ func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) erro
 	cur.EndTime = &metav1.Time{Time: p.now}
 	cur.Outcome, cur.Reason, cur.ExitCode = end.Outcome, conditions.Reason(end.Reason), end.ExitCode
 	cur.Message = conditions.Bound(end.Message, conditions.MaxAttemptMessage)
+	cur.Result = conditions.Bound(end.Result, conditions.MaxResult)
 	st.UIAddress = ""
 	st.Executors.Pending, st.Executors.Running = 0, 0
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))

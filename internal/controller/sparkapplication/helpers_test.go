@@ -164,13 +164,16 @@ func running(t *testing.T, pod *corev1.Pod) {
 	setContainer(t, pod, corev1.PodRunning, corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}, true)
 }
 
-func exited(t *testing.T, pod *corev1.Pod, code int32) {
+func exited(t *testing.T, pod *corev1.Pod, code int32) { exitedWith(t, pod, code, "") }
+
+// exitedWith ends the driver's Spark container with the exit code and a termination message.
+func exitedWith(t *testing.T, pod *corev1.Pod, code int32, message string) {
 	phase := corev1.PodSucceeded
 	reason := "Completed"
 	if code != 0 {
 		phase, reason = corev1.PodFailed, "Error"
 	}
-	setContainer(t, pod, phase, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}, false)
+	setContainer(t, pod, phase, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, Message: message}}, false)
 }
 
 // executorPod creates an executor pod as Spark's driver would: labelled, annotated by the template, owned

@@ -383,3 +383,27 @@ func TestUnrenderableSpecFailsWithReasonAndNoRetryLoop(t *testing.T) {
 	waitAttempt(t, ns, "clash", 1)
 	waitPhase(t, ns, "clash", stokev1.PhaseSubmitted)
 }
+
+// TestDriverResultIsRecorded: what the driver writes to its termination message is the attempt's result
+// (a workflow's later steps read it), bounded like every other status string.
+func TestDriverResultIsRecorded(t *testing.T) {
+	ns := env.Namespace(t)
+	startOperator(t, ns)
+	create(t, newApp(ns, "counted"))
+	driver := waitAttempt(t, ns, "counted", 1)
+	running(t, driver)
+	waitPhase(t, ns, "counted", stokev1.PhaseRunning)
+	exitedWith(t, driver, 0, `{"rows": 1234}`)
+	app := waitPhase(t, ns, "counted", stokev1.PhaseSucceeded)
+	if got := app.Status.CurrentAttempt.Result; got != `{"rows": 1234}` {
+		t.Errorf("result = %q", got)
+	}
+
+	create(t, newApp(ns, "chatty"))
+	driver = waitAttempt(t, ns, "chatty", 1)
+	exitedWith(t, driver, 0, strings.Repeat("x", 4000))
+	app = waitPhase(t, ns, "chatty", stokev1.PhaseSucceeded)
+	if got := app.Status.CurrentAttempt.Result; len(got) > 1024 || !strings.HasSuffix(got, "[truncated]") {
+		t.Errorf("a 4000-byte result was kept as %d bytes ending %q", len(got), got[max(0, len(got)-20):])
+	}
+}

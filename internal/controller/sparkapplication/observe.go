@@ -40,6 +40,8 @@ type DriverObservation struct {
 	PodTerminal bool
 	// ExitCode of the terminated Spark container.
 	ExitCode *int32
+	// Result is the terminated Spark container's termination message.
+	Result string
 	// Reason and Message explain a pending or failed driver (for example Unschedulable, ImagePullError,
 	// Evicted, Error, OOMKilled).
 	Reason, Message string
@@ -130,7 +132,7 @@ func allTerminated(pod *corev1.Pod) bool {
 }
 
 func terminated(obs DriverObservation, pod *corev1.Pod, t *corev1.ContainerStateTerminated) DriverObservation {
-	obs.ExitCode = ptrTo(t.ExitCode)
+	obs.ExitCode, obs.Result = ptrTo(t.ExitCode), t.Message
 	if t.ExitCode == 0 {
 		obs.Phase = DriverSucceeded
 		obs.Reason, obs.Message = "Completed", "the driver exited with code 0"

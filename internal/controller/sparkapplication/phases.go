@@ -36,6 +36,8 @@ type Ending struct {
 	Reason   string
 	Message  string
 	ExitCode *int32
+	// Result is what the driver wrote to its termination message.
+	Result string
 	// DeleteDriver asks for the driver pod to be deleted (it still runs or holds resources). A driver pod
 	// whose Spark container ended is kept for its logs.
 	DeleteDriver bool
@@ -61,14 +63,14 @@ func EvaluateAttempt(spec *stokev1.SparkApplicationSpec, cur *stokev1.Attempt, d
 		return infraEnd("DriverLost", "the driver pod disappeared (confirmed by a live read after the grace period)", false)
 	case DriverSucceeded:
 		return Evaluation{End: &Ending{Outcome: stokev1.OutcomeSucceeded, Reason: driver.Reason, Message: driver.Message,
-			ExitCode: driver.ExitCode, DeleteDriver: !driver.PodTerminal}}
+			ExitCode: driver.ExitCode, Result: driver.Result, DeleteDriver: !driver.PodTerminal}}
 	case DriverFailed:
 		outcome := stokev1.OutcomeApplicationFailure
 		if driver.Infrastructure {
 			outcome = stokev1.OutcomeInfrastructureFailure
 		}
 		return Evaluation{End: &Ending{Outcome: outcome, Reason: driver.Reason, Message: driver.Message,
-			ExitCode: driver.ExitCode, DeleteDriver: !driver.PodTerminal}}
+			ExitCode: driver.ExitCode, Result: driver.Result, DeleteDriver: !driver.PodTerminal}}
 	case DriverPending:
 		if driver.Fatal {
 			return infraEnd(driver.Reason, driver.Message, true)

@@ -116,7 +116,10 @@ func TestUnitObserveDriver(t *testing.T) {
 			DriverObservation{Phase: DriverFailed, PodTerminal: true, ExitCode: i32(1), Reason: "Error", Message: "the driver exited with code 1"}},
 		{"exited 1 with a termination message", unitDriverPod(corev1.PodFailed, terminatedWith(1, "Error", "java.lang.RuntimeException: boom"), nil),
 			DriverObservation{Phase: DriverFailed, PodTerminal: true, ExitCode: i32(1), Reason: "Error",
-				Message: "the driver exited with code 1: java.lang.RuntimeException: boom"}},
+				Message: "the driver exited with code 1: java.lang.RuntimeException: boom", Result: "java.lang.RuntimeException: boom"}},
+		{"exited 0 with a result in its termination message", unitDriverPod(corev1.PodSucceeded, terminatedWith(0, "Completed", `["eu","us"]`), nil),
+			DriverObservation{Phase: DriverSucceeded, PodTerminal: true, ExitCode: i32(0), Reason: "Completed",
+				Message: "the driver exited with code 0", Result: `["eu","us"]`}},
 		{"exited without a reason", unitDriverPod(corev1.PodFailed, terminatedWith(2, "", ""), nil),
 			DriverObservation{Phase: DriverFailed, PodTerminal: true, ExitCode: i32(2), Reason: "Error", Message: "the driver exited with code 2"}},
 		{"OOM killed is the application's", unitDriverPod(corev1.PodFailed, terminatedWith(137, "OOMKilled", ""), nil),
@@ -176,8 +179,8 @@ func fmtObs(o DriverObservation) string {
 	if o.StartedAt != nil {
 		started = o.StartedAt.String()
 	}
-	return fmt.Sprintf("{Phase:%s Reason:%q Message:%q ExitCode:%s StartedAt:%s Ready:%v PodTerminal:%v Infrastructure:%v Fatal:%v SpecHash:%q}",
-		o.Phase, o.Reason, o.Message, exit, started, o.Ready, o.PodTerminal, o.Infrastructure, o.Fatal, o.SpecHash)
+	return fmt.Sprintf("{Phase:%s Reason:%q Message:%q ExitCode:%s Result:%q StartedAt:%s Ready:%v PodTerminal:%v Infrastructure:%v Fatal:%v SpecHash:%q}",
+		o.Phase, o.Reason, o.Message, exit, o.Result, started, o.Ready, o.PodTerminal, o.Infrastructure, o.Fatal, o.SpecHash)
 }
 
 func TestUnitCountExecutors(t *testing.T) {
