@@ -35,7 +35,7 @@ def generate(directory: str, parts: int) -> None:
     rows = session.range(0, parts * 1000).selectExpr("id", f"cast(id % {parts} as int) as part")
     rows.write.mode("overwrite").partitionBy("part").parquet(os.path.join(directory, "data"))
     session.stop()
-    result(json.dumps([str(p) for p in range(parts)]))
+    result(json.dumps([str(p) for p in range(parts)], separators=(",", ":")))
 
 
 def count(directory: str, part: str) -> None:

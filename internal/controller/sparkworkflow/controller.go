@@ -107,6 +107,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	before := wf.Status.DeepCopy()
 	p := &pass{wf: wf, now: r.Options.Clock.Now()}
 	deleted, err := r.reconcilePhases(ctx, p)
+	if errors.Is(err, errStaleWorkflow) {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
 	if err != nil || deleted {
 		return ctrl.Result{}, err
 	}

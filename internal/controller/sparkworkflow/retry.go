@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/dag"
 )
@@ -18,6 +20,9 @@ func (r *Reconciler) retry(ctx context.Context, p *pass) error {
 	token, st := p.wf.Annotations[stokev1.AnnotationRetry], &p.wf.Status
 	if token == "" || token == st.LastRetryToken {
 		return nil
+	}
+	if done, err := r.retryCarriedOut(ctx, p, token); err != nil || done {
+		return err
 	}
 	st.LastRetryToken = token
 	if !finished(p.wf) {
@@ -79,4 +84,25 @@ func describeReset(names []string) string {
 	default:
 		return fmt.Sprintf("steps %s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
 	}
+}
+
+// errStaleWorkflow ends a pass that read a workflow older than the API server's: it is redone once the
+// cache has caught up.
+var errStaleWorkflow = errors.New("the cached workflow is older than the API server's")
+
+// retryCarriedOut confirms on the API server that a retry token seen in the cache has not been carried out
+// yet: a retry deletes applications, so it is never decided from a cached status alone (the pass right
+// after a retry can still see the old one).
+func (r *Reconciler) retryCarriedOut(ctx context.Context, p *pass, token string) (bool, error) {
+	if r.APIReader == nil {
+		return false, nil
+	}
+	live := &stokev1.SparkWorkflow{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(p.wf), live); err != nil {
+		return false, fmt.Errorf("reading workflow %s before retrying it: %w", p.wf.Name, err)
+	}
+	if live.Status.LastRetryToken == token || live.ResourceVersion != p.wf.ResourceVersion {
+		return true, errStaleWorkflow
+	}
+	return false, nil
 }
