@@ -168,10 +168,17 @@ func runSchedules(ctx context.Context, c client.Client, log *runLog, ns string, 
 		return r.Missed == 0
 	})
 	res := scoreSchedules(names, fireTimes, log.snapshot())
-	if err := c.DeleteAllOf(ctx, &stokev1.ScheduledSparkApplication{}, client.InNamespace(ns)); err != nil {
-		return &res, fmt.Errorf("deleting the schedules: %w", err)
-	}
-	return &res, nil
+	// An overloaded API server may time out the collection delete while still carrying it out: retry
+	// until the schedules are gone, so that they do not load the phases after this one.
+	err := waitUntil(5*time.Minute, "the schedules to be deleted", func() bool {
+		if err := c.DeleteAllOf(ctx, &stokev1.ScheduledSparkApplication{}, client.InNamespace(ns)); err != nil {
+			logf("schedules: deleting them: %v", err)
+			return false
+		}
+		left := &stokev1.ScheduledSparkApplicationList{}
+		return c.List(ctx, left, client.InNamespace(ns), client.Limit(1)) == nil && len(left.Items) == 0
+	})
+	return &res, err
 }
 
 // workflowSpec is a start step, a fan-out of fanOut items after it and a chain of chain steps after the
