@@ -184,12 +184,11 @@ func TestFailingJobIsRetriedThenFails(t *testing.T) {
 		if failed == nil || failed.Status != metav1.ConditionTrue || failed.Reason != "ApplicationFailed" {
 			t.Errorf("Failed condition = %+v", failed)
 		}
-		reasons := eventReasons(t, ns, "fails")
-		for _, want := range []string{"Retrying", "Failed"} {
-			if !reasons[want] {
-				t.Errorf("no %s event; events: %v", want, reasons)
-			}
-		}
+		// Events are recorded asynchronously, after the status write the phase came from: wait for them.
+		eventually(t, 30*time.Second, "the Retrying and Failed events", func() (bool, error) {
+			reasons := eventReasons(t, ns, "fails")
+			return reasons["Retrying"] && reasons["Failed"], nil
+		})
 		if log := podLog(ns, second.DriverPodName, 0); !strings.Contains(log, "FailingJob fails on purpose") {
 			t.Errorf("driver log lacks the exception:\n%s", tail(log, 20))
 		}
