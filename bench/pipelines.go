@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,40 +118,30 @@ func scoreSchedules(schedules []string, fireTimes []time.Time, seen map[string]s
 	return r
 }
 
+// scheduleSubmitter creates a schedule firing every minute whose runs are bench applications, keeping one
+// finished run of each outcome.
+type scheduleSubmitter struct{ c client.Client }
+
+func (s scheduleSubmitter) submit(ctx context.Context, ns, name string) error {
+	app := benchApp(ns, "", 1).Spec
+	return s.c.Create(ctx, &stokev1.ScheduledSparkApplication{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: stokev1.ScheduledSparkApplicationSpec{Schedule: "* * * * *",
+			SuccessfulRunHistoryLimit: ptr(int32(1)), FailedRunHistoryLimit: ptr(int32(1)),
+			Template: stokev1.ScheduleTemplate{Application: &app}},
+	})
+}
+
 // runSchedules creates n schedules firing every minute, lets them fire for the given number of whole
 // minutes, deletes them and scores the runs.
 func runSchedules(ctx context.Context, c client.Client, log *runLog, ns string, n, minutes int) (*scheduleResult, error) {
-	names := make([]string, n)
-	jobs := make(chan int)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				app := benchApp(ns, "", 1).Spec
-				s := &stokev1.ScheduledSparkApplication{
-					ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: names[i]},
-					Spec: stokev1.ScheduledSparkApplicationSpec{Schedule: "* * * * *",
-						SuccessfulRunHistoryLimit: ptr(int32(1)), FailedRunHistoryLimit: ptr(int32(1)),
-						Template: stokev1.ScheduleTemplate{Application: &app}},
-				}
-				if err := c.Create(ctx, s); err != nil {
-					errs <- fmt.Errorf("creating schedule %s: %w", s.Name, err)
-				}
-			}
-		}()
-	}
-	for i := range names {
-		names[i] = fmt.Sprintf("sched-%04d", i)
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	keys, err := burst(ctx, scheduleSubmitter{c}, ns, "sched", n, 8)
+	if err != nil {
 		return nil, err
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = strings.TrimPrefix(k, ns+"/")
 	}
 	// The window starts at the first whole minute at least 10 s after the last schedule exists.
 	first := time.Now().Add(10 * time.Second).Truncate(time.Minute).Add(time.Minute)
@@ -170,7 +161,7 @@ func runSchedules(ctx context.Context, c client.Client, log *runLog, ns string, 
 	res := scoreSchedules(names, fireTimes, log.snapshot())
 	// An overloaded API server may time out the collection delete while still carrying it out: retry
 	// until the schedules are gone, so that they do not load the phases after this one.
-	err := waitUntil(5*time.Minute, "the schedules to be deleted", func() bool {
+	err = waitUntil(5*time.Minute, "the schedules to be deleted", func() bool {
 		if err := c.DeleteAllOf(ctx, &stokev1.ScheduledSparkApplication{}, client.InNamespace(ns)); err != nil {
 			logf("schedules: deleting them: %v", err)
 			return false

@@ -134,19 +134,7 @@ func colourPhase(header []string, p output.Palette) func(int, string) string {
 
 // AppTable lays out applications as `stoke get apps` shows them, at the given time.
 func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wide bool) *output.Table {
-	t := &output.Table{Header: []string{"NAME", "PHASE", "ATTEMPT", "DURATION", "EXECUTORS", "AGE"}}
-	if wide {
-		t.Header = append(t.Header, "DRIVER", "IMAGE")
-	} else {
-		t.MaxWidth = output.TableWidth
-		t.Shrink = []int{0}
-	}
-	if withNamespace {
-		t.Header = append([]string{"NAMESPACE"}, t.Header...)
-		if !wide {
-			t.Shrink = []int{1, 0}
-		}
-	}
+	t := output.NewListTable([]string{"NAME", "PHASE", "ATTEMPT", "DURATION", "EXECUTORS", "AGE"}, []string{"DRIVER", "IMAGE"}, []int{0}, withNamespace, wide)
 	for i := range items {
 		a := &items[i]
 		attempt, run := "-", "-"
@@ -164,10 +152,7 @@ func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wi
 			}
 			row = append(row, driver, a.Spec.Image)
 		}
-		if withNamespace {
-			row = append([]string{a.Namespace}, row...)
-		}
-		t.Rows = append(t.Rows, row)
+		t.AddListRow(a.Namespace, row)
 	}
 	return t
 }

@@ -130,6 +130,37 @@ func (p Palette) Phase(s string) string {
 // TableWidth is the width tables are fitted to unless wide output is asked for.
 const TableWidth = 80
 
+// NewListTable is a table of `stoke get`: header, plus wideHeader with -o wide; without -o wide it is fitted
+// to TableWidth by cutting the shrink columns (in that order); withNamespace puts a NAMESPACE column first
+// (cut last). AddListRow fills it.
+func NewListTable(header, wideHeader []string, shrink []int, withNamespace, wide bool) *Table {
+	t := &Table{Header: header}
+	if wide {
+		t.Header = append(t.Header, wideHeader...)
+	} else {
+		t.MaxWidth, t.Shrink = TableWidth, shrink
+	}
+	if withNamespace {
+		t.Header = append([]string{"NAMESPACE"}, t.Header...)
+		if !wide {
+			t.Shrink = make([]int, 0, len(shrink)+1)
+			for _, col := range shrink {
+				t.Shrink = append(t.Shrink, col+1)
+			}
+			t.Shrink = append(t.Shrink, 0)
+		}
+	}
+	return t
+}
+
+// AddListRow appends a row of a NewListTable: the namespace goes first when the table has that column.
+func (t *Table) AddListRow(namespace string, cells []string) {
+	if len(t.Header) > 0 && t.Header[0] == "NAMESPACE" {
+		cells = append([]string{namespace}, cells...)
+	}
+	t.Rows = append(t.Rows, cells)
+}
+
 // Table is rows of plain text with a header. Colour, when set, styles a cell after the layout is computed
 // from its plain text.
 type Table struct {

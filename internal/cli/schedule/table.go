@@ -11,19 +11,7 @@ import (
 // Table lays out schedules as `stoke get schedules` shows them, at the given time: the expression, the
 // phase, how many runs are active, when it last and next fires, and the outcome of the latest run.
 func Table(items []stokev1.ScheduledSparkApplication, now time.Time, withNamespace, wide bool) *output.Table {
-	t := &output.Table{Header: []string{"NAME", "SCHEDULE", "PHASE", "ACTIVE", "LAST", "NEXT", "LAST RUN", "AGE"}}
-	if wide {
-		t.Header = append(t.Header, "TIMEZONE", "POLICY", "FAILURES")
-	} else {
-		t.MaxWidth = output.TableWidth
-		t.Shrink = []int{0, 1}
-	}
-	if withNamespace {
-		t.Header = append([]string{"NAMESPACE"}, t.Header...)
-		if !wide {
-			t.Shrink = []int{1, 2, 0}
-		}
-	}
+	t := output.NewListTable([]string{"NAME", "SCHEDULE", "PHASE", "ACTIVE", "LAST", "NEXT", "LAST RUN", "AGE"}, []string{"TIMEZONE", "POLICY", "FAILURES"}, []int{0, 1}, withNamespace, wide)
 	for i := range items {
 		s := &items[i]
 		expr := s.Spec.Schedule
@@ -59,10 +47,7 @@ func Table(items []stokev1.ScheduledSparkApplication, now time.Time, withNamespa
 			}
 			row = append(row, zone, policy, fmt.Sprint(s.Status.ConsecutiveFailures))
 		}
-		if withNamespace {
-			row = append([]string{s.Namespace}, row...)
-		}
-		t.Rows = append(t.Rows, row)
+		t.AddListRow(s.Namespace, row)
 	}
 	return t
 }

@@ -12,19 +12,7 @@ import (
 // steps (fan-out items counted one by one) succeeded of all, how many run and how many failed; -o wide adds
 // the run time, the pending and the other (skipped, omitted, errored) steps and the retries.
 func Table(items []stokev1.SparkWorkflow, now time.Time, withNamespace, wide bool) *output.Table {
-	t := &output.Table{Header: []string{"NAME", "PHASE", "PROGRESS", "RUNNING", "FAILED", "AGE"}}
-	if wide {
-		t.Header = append(t.Header, "DURATION", "PENDING", "OTHER", "RETRIES")
-	} else {
-		t.MaxWidth = output.TableWidth
-		t.Shrink = []int{0}
-	}
-	if withNamespace {
-		t.Header = append([]string{"NAMESPACE"}, t.Header...)
-		if !wide {
-			t.Shrink = []int{1, 0}
-		}
-	}
+	t := output.NewListTable([]string{"NAME", "PHASE", "PROGRESS", "RUNNING", "FAILED", "AGE"}, []string{"DURATION", "PENDING", "OTHER", "RETRIES"}, []int{0}, withNamespace, wide)
 	for i := range items {
 		wf := &items[i]
 		p := wf.Status.Progress
@@ -41,10 +29,7 @@ func Table(items []stokev1.SparkWorkflow, now time.Time, withNamespace, wide boo
 			}
 			row = append(row, run, fmt.Sprint(p.Pending), fmt.Sprint(p.Other), fmt.Sprint(wf.Status.Retries))
 		}
-		if withNamespace {
-			row = append([]string{wf.Namespace}, row...)
-		}
-		t.Rows = append(t.Rows, row)
+		t.AddListRow(wf.Namespace, row)
 	}
 	return t
 }

@@ -2,10 +2,7 @@ package scheduledsparkapplication_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,17 +17,9 @@ import (
 // the arguments the document shows.
 func TestDocsExampleRuns(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "schedules.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(data), "```yaml\n")
-	manifest, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("no yaml block in docs/schedules.md")
-	}
+	manifest := testenv.DocYAML(t, "schedules.md")
 	s := &stokev1.ScheduledSparkApplication{}
-	if err := yaml.UnmarshalStrict([]byte(manifest), s); err != nil {
+	if err := yaml.UnmarshalStrict(manifest, s); err != nil {
 		t.Fatalf("docs example: %v", err)
 	}
 	f := newFixture(t)

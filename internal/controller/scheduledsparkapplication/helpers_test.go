@@ -2,7 +2,6 @@ package scheduledsparkapplication_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -256,18 +255,6 @@ func (f *fixture) finish(name string, succeeded bool) {
 	}
 }
 
-// consistently checks cond holds for a while (for "nothing happens" assertions).
-func consistently(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		if !cond() {
-			t.Fatalf("%s stopped holding", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -285,14 +272,3 @@ func condition(s *stokev1.ScheduledSparkApplication, t string) *metav1.Condition
 }
 
 func runName(name string, t time.Time) string { return schedule.RunName(name, t) }
-
-// failingStatus fails every status write, as an operator that stops right after creating a run would.
-type failingStatus struct{ client.Client }
-
-func (c failingStatus) Status() client.SubResourceWriter { return failingWriter{c.Client.Status()} }
-
-type failingWriter struct{ client.SubResourceWriter }
-
-func (failingWriter) Update(context.Context, client.Object, ...client.SubResourceUpdateOption) error {
-	return errors.New("operator stopped before storing the status")
-}

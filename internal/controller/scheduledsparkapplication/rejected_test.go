@@ -13,6 +13,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // TestRunRejectedByAdmissionStopsUntilTheSpecChanges: a run the API server refuses as invalid (here a
@@ -78,7 +79,7 @@ func TestRunRejectedByAdmissionStopsUntilTheSpecChanges(t *testing.T) {
 		t.Errorf("Invalid = %s %q", c.Reason, c.Message)
 	}
 	f.at("refused", f.first.Add(2*time.Second))
-	consistently(t, "no retry", func() bool {
+	testenv.Consistently(t, "no retry", func() bool {
 		s := f.get("refused")
 		return s.Status.Phase == stokev1.SchedulePhaseInvalid && len(f.runs()) == 0 &&
 			condition(s, stokev1.ConditionInvalid).LastTransitionTime.Equal(&c.LastTransitionTime)

@@ -12,6 +12,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 func TestScheduledRunGetsLogicalTimeAndOwnership(t *testing.T) {
@@ -120,7 +121,7 @@ func TestStartingDeadlineSkipsALateFireTime(t *testing.T) {
 		!strings.Contains(s.Status.RecentRuns[0].Message, "starting deadline") {
 		t.Fatalf("recent runs = %+v, want the first fire time skipped for its deadline", s.Status.RecentRuns)
 	}
-	consistently(t, "no run", func() bool { return len(f.runs()) == 0 })
+	testenv.Consistently(t, "no run", func() bool { return len(f.runs()) == 0 })
 	f.at("deadline", second.Add(5*time.Second))
 	f.waitRuns(runName("deadline", second))
 }
@@ -190,7 +191,7 @@ func TestConsecutiveFailuresStopTheSchedule(t *testing.T) {
 		t.Errorf("next schedule time %v while stopped", s.Status.NextScheduleTime)
 	}
 	f.at("flaky", f.first.Add(2*time.Minute+time.Second))
-	consistently(t, "no new scheduled run", func() bool { return len(f.runs()) == 2 })
+	testenv.Consistently(t, "no new scheduled run", func() bool { return len(f.runs()) == 2 })
 
 	// A run started by hand that succeeds resumes the schedule.
 	now := f.first.Add(2*time.Minute + 10*time.Second)
@@ -222,7 +223,7 @@ func TestSuspendStopsNewRuns(t *testing.T) {
 	}
 	f.at("paused", f.first.Add(5*time.Second))
 	f.annotate("paused", stokev1.AnnotationRunNow, f.first.Format(time.RFC3339))
-	consistently(t, "no run while suspended", func() bool { return len(f.runs()) == 0 })
+	testenv.Consistently(t, "no run while suspended", func() bool { return len(f.runs()) == 0 })
 
 	// On resume the fire time missed while suspended runs, and the waiting run-now token too.
 	f.update("paused", func(s *stokev1.ScheduledSparkApplication) { s.Spec.Suspend = false })
@@ -261,7 +262,7 @@ func TestInvalidScheduleSetsAConditionAndRunsNothing(t *testing.T) {
 		}
 		f.at(c.name, f.first.Add(5*time.Second))
 	}
-	consistently(t, "no runs", func() bool { return len(f.runs()) == 0 })
+	testenv.Consistently(t, "no runs", func() bool { return len(f.runs()) == 0 })
 
 	// Fixing the expression makes the schedule run.
 	f.update("bad-cron", func(s *stokev1.ScheduledSparkApplication) { s.Spec.Schedule = "* * * * *" })
@@ -308,7 +309,7 @@ func TestRestartBetweenCreatingARunAndStoringStatusStartsItOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	// The first operator creates the run but stops before its status write lands.
-	stop := f.start(func(c client.Client) client.Client { return failingStatus{c} })
+	stop := f.start(func(c client.Client) client.Client { return testenv.FailingStatus(c) })
 	f.newSchedule("crashy", func(s *stokev1.ScheduledSparkApplication) { s.Spec.ConcurrencyPolicy = stokev1.ConcurrencyForbid })
 	f.at("crashy", f.first.Add(2*time.Second))
 	f.waitRuns(runName("crashy", f.first))
@@ -327,7 +328,7 @@ func TestRestartBetweenCreatingARunAndStoringStatusStartsItOnce(t *testing.T) {
 	for _, r := range s.Status.RecentRuns {
 		t.Errorf("unexpected recent run %+v", r)
 	}
-	consistently(t, "one run", func() bool { return len(f.runs()) == 1 })
+	testenv.Consistently(t, "one run", func() bool { return len(f.runs()) == 1 })
 }
 
 func TestRunNowStartsOneRunPerToken(t *testing.T) {
@@ -353,7 +354,7 @@ func TestRunNowStartsOneRunPerToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.at("manual", token.Add(time.Second))
-	consistently(t, "no run for a handled token", func() bool { return len(f.runs()) == 0 })
+	testenv.Consistently(t, "no run for a handled token", func() bool { return len(f.runs()) == 0 })
 
 	// A token that is not a time is reported and recorded, and starts nothing.
 	f.annotate("manual", stokev1.AnnotationRunNow, "now please")
@@ -381,7 +382,7 @@ func TestBackfillRespectsParallelism(t *testing.T) {
 	}
 	for _, batch := range [][]string{all[:2], all[:4], all[:5]} {
 		apps := f.waitRuns(batch...)
-		consistently(t, "parallelism 2", func() bool { return len(f.runs()) == len(batch) })
+		testenv.Consistently(t, "parallelism 2", func() bool { return len(f.runs()) == len(batch) })
 		for _, a := range apps {
 			if a.Annotations[stokev1.AnnotationRunTrigger] != string(stokev1.RunTriggerBackfill) {
 				t.Errorf("%s: trigger %q", a.Name, a.Annotations[stokev1.AnnotationRunTrigger])
@@ -414,7 +415,7 @@ func TestBackfillUnderForbidRunsOneAtATime(t *testing.T) {
 	})
 	first, second := runName("serial", from), runName("serial", from.Add(time.Minute))
 	f.waitRuns(first)
-	consistently(t, "one at a time", func() bool { return len(f.runs()) == 1 })
+	testenv.Consistently(t, "one at a time", func() bool { return len(f.runs()) == 1 })
 	f.finish(first, true)
 	f.waitRuns(first, second)
 }
@@ -466,12 +467,12 @@ func TestOperatorDownAtFireTimeStartsTheRunOnRestart(t *testing.T) {
 	f.waitStatus("sleepy", "next schedule time", func(s *stokev1.ScheduledSparkApplication) bool { return s.Status.NextScheduleTime != nil })
 	stop()
 	f.clk.SetTime(f.first.Add(40 * time.Second))
-	consistently(t, "no run while no operator runs", func() bool { return len(f.runs()) == 0 })
+	testenv.Consistently(t, "no run while no operator runs", func() bool { return len(f.runs()) == 0 })
 	f.start(nil)
 	f.waitRuns(runName("sleepy", f.first))
 	s := f.waitLast("sleepy", f.first)
 	if want := f.first.Add(time.Minute); s.Status.NextScheduleTime == nil || !s.Status.NextScheduleTime.Time.Equal(want) {
 		t.Errorf("next = %v, want %v", s.Status.NextScheduleTime, want)
 	}
-	consistently(t, "one run", func() bool { return len(f.runs()) == 1 })
+	testenv.Consistently(t, "one run", func() bool { return len(f.runs()) == 1 })
 }

@@ -160,15 +160,16 @@ func (r *Reconciler) validate(p *pass) bool {
 	if err == nil {
 		p.spec, err = compile(&p.wf.Spec, scheduled)
 	}
-	var invalid *invalidSpec
-	if errors.As(err, &invalid) {
-		if !isTrue(st.Conditions, stokev1.ConditionInvalid) {
-			r.event(p, "Warning", invalid.reason, "%s", invalid.message)
+	if err != nil {
+		reason := ReasonInvalidWorkflow
+		var invalid *invalidSpec
+		if errors.As(err, &invalid) {
+			reason = invalid.reason
 		}
-		setCondition(p.wf, stokev1.ConditionInvalid, true, invalid.reason, invalid.message)
-		return false
-	} else if err != nil {
-		setCondition(p.wf, stokev1.ConditionInvalid, true, ReasonInvalidWorkflow, err.Error())
+		if !isTrue(st.Conditions, stokev1.ConditionInvalid) {
+			r.event(p, "Warning", reason, "%s", err.Error())
+		}
+		setCondition(p.wf, stokev1.ConditionInvalid, true, reason, err.Error())
 		return false
 	}
 	setCondition(p.wf, stokev1.ConditionInvalid, false, ReasonValid, "")
@@ -205,7 +206,7 @@ func (r *Reconciler) deadline(ctx context.Context, p *pass) (bool, error) {
 		p.requeueAt(at)
 		return false, nil
 	}
-	stopped := map[string]bool{}
+	message := fmt.Sprintf("the workflow's deadline of %ds passed", *limit)
 	for name, app := range p.seen.children {
 		if stepPhaseOf(app) != dag.PhaseRunning {
 			continue
@@ -213,10 +214,6 @@ func (r *Reconciler) deadline(ctx context.Context, p *pass) (bool, error) {
 		if err := r.deleteChild(ctx, app); err != nil {
 			return false, fmt.Errorf("stopping step %s at the workflow's deadline: %w", name, err)
 		}
-		stopped[name] = true
-	}
-	message := fmt.Sprintf("the workflow's deadline of %ds passed", *limit)
-	for name := range stopped {
 		p.seen.state[name] = dag.Observed{Phase: dag.PhaseFailed, Outputs: p.seen.state[name].Outputs}
 		p.seen.notes[name] = "stopped: " + message
 	}
@@ -239,24 +236,19 @@ func (r *Reconciler) advance(ctx context.Context, p *pass) error {
 	var plan dag.Plan
 	for {
 		plan = p.spec.graph.Evaluate(p.spec.values, p.seen.state)
-		if suspended || len(plan.Create) == 0 {
-			break
-		}
 		if len(plan.Steps) > stokev1.MaxWorkflowStatusSteps {
 			r.summarise(p, dag.Plan{Steps: plan.Steps[:stokev1.MaxWorkflowStatusSteps]}, "")
 			r.finish(p, false, ReasonTooManySteps, fmt.Sprintf("the workflow expands to %d steps, at most %d are allowed", len(plan.Steps), stokev1.MaxWorkflowStatusSteps))
 			return nil
+		}
+		if suspended || len(plan.Create) == 0 {
+			break
 		}
 		for _, task := range plan.Create {
 			if err := r.createStep(ctx, p, task); err != nil {
 				return err
 			}
 		}
-	}
-	if len(plan.Steps) > stokev1.MaxWorkflowStatusSteps {
-		r.summarise(p, dag.Plan{Steps: plan.Steps[:stokev1.MaxWorkflowStatusSteps]}, "")
-		r.finish(p, false, ReasonTooManySteps, fmt.Sprintf("the workflow expands to %d steps, at most %d are allowed", len(plan.Steps), stokev1.MaxWorkflowStatusSteps))
-		return nil
 	}
 	switch plan.Phase {
 	case dag.WorkflowSucceeded:

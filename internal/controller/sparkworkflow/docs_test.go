@@ -2,10 +2,7 @@ package sparkworkflow_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -19,17 +16,9 @@ import (
 // results in order.
 func TestDocsExampleRuns(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docs", "workflows.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(data), "```yaml\n")
-	manifest, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 {
-		t.Fatal("no yaml block in docs/workflows.md")
-	}
+	manifest := testenv.DocYAML(t, "workflows.md")
 	wf := &stokev1.SparkWorkflow{}
-	if err := yaml.UnmarshalStrict([]byte(manifest), wf); err != nil {
+	if err := yaml.UnmarshalStrict(manifest, wf); err != nil {
 		t.Fatalf("docs example: %v", err)
 	}
 	f := newFixture(t)

@@ -2,7 +2,6 @@ package sparkworkflow_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -242,29 +241,6 @@ func stepStatus(wf *stokev1.SparkWorkflow, name string) stokev1.WorkflowStepStat
 
 func condition(wf *stokev1.SparkWorkflow, t string) *metav1.Condition {
 	return meta.FindStatusCondition(wf.Status.Conditions, t)
-}
-
-// consistently checks cond holds for a while (for "nothing happens" assertions).
-func consistently(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		if !cond() {
-			t.Fatalf("%s stopped holding", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// failingStatus fails every status write, as an operator that stops right after creating a step would.
-type failingStatus struct{ client.Client }
-
-func (c failingStatus) Status() client.SubResourceWriter { return failingWriter{c.Client.Status()} }
-
-type failingWriter struct{ client.SubResourceWriter }
-
-func (failingWriter) Update(context.Context, client.Object, ...client.SubResourceUpdateOption) error {
-	return errors.New("operator stopped before storing the status")
 }
 
 // countingCreates counts the applications the reconciler creates.

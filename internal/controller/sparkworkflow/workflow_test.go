@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // TestChainPassesOutputs: a later step is created only once its dependency finished, with the dependency's
@@ -103,7 +104,7 @@ func TestFanOutOverAnOutput(t *testing.T) {
 	if s := stepStatus(wf, "load-2"); s.Step != "load" || s.Phase != stokev1.StepPending {
 		t.Errorf("load-2 = %+v", s)
 	}
-	consistently(t, "parallelism 2 holds", func() bool { return len(f.apps()) == 3 })
+	testenv.Consistently(t, "parallelism 2 holds", func() bool { return len(f.apps()) == 3 })
 	f.finish("fan-load-0", true, "10")
 	f.waitApps("fan-list", "fan-load-0", "fan-load-1", "fan-load-2")
 	f.finish("fan-load-1", true, "20")
@@ -268,7 +269,7 @@ func TestBadWorkflows(t *testing.T) {
 			t.Errorf("%s: Invalid condition = %s %q, want %s containing %q", tt.name, c.Reason, c.Message, tt.reason, tt.want)
 		}
 	}
-	consistently(t, "no step of an invalid workflow runs", func() bool { return len(f.apps()) == 0 })
+	testenv.Consistently(t, "no step of an invalid workflow runs", func() bool { return len(f.apps()) == 0 })
 
 	// Fixing the spec lets the workflow run.
 	f.update("unknown-dependency", func(wf *stokev1.SparkWorkflow) { wf.Spec.Steps[0].Dependencies = nil })
@@ -287,7 +288,7 @@ func TestSuspendResumeAndDeadline(t *testing.T) {
 		Steps:                 []stokev1.WorkflowStep{step("a"), after(step("b"), "a")},
 	})
 	f.waitPhase("slow", stokev1.WorkflowPhaseSuspended)
-	consistently(t, "a suspended workflow starts nothing", func() bool { return len(f.apps()) == 0 })
+	testenv.Consistently(t, "a suspended workflow starts nothing", func() bool { return len(f.apps()) == 0 })
 	f.update("slow", func(wf *stokev1.SparkWorkflow) { wf.Spec.Suspend = false })
 	f.waitApps("slow-a")
 	wf := f.waitPhase("slow", stokev1.WorkflowPhaseRunning)
@@ -334,7 +335,7 @@ func TestRestartAdoptsCreatedSteps(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	var creates atomic.Int64
-	stop := f.start(func(c client.Client) client.Client { return failingStatus{countingCreates{c, &creates}} })
+	stop := f.start(func(c client.Client) client.Client { return testenv.FailingStatus(countingCreates{c, &creates}) })
 	f.newWorkflow("crash", stokev1.SparkWorkflowSpec{Steps: []stokev1.WorkflowStep{step("a"), step("b")}})
 	f.waitApps("crash-a", "crash-b")
 	stop()
@@ -355,4 +356,36 @@ func TestRestartAdoptsCreatedSteps(t *testing.T) {
 	if creates.Load() != 2 {
 		t.Errorf("%d applications created, want 2", creates.Load())
 	}
+}
+
+// TestDeletedFinishedStepKeepsItsOutcome: a finished step whose application is deleted by hand keeps its
+// recorded outcome and output, and is not run again; the next step still reads its result.
+func TestDeletedFinishedStepKeepsItsOutcome(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.start(nil)
+	f.newWorkflow("kept", stokev1.SparkWorkflowSpec{Steps: []stokev1.WorkflowStep{
+		step("extract"),
+		after(step("load", "--in={{ .Steps.extract.Result }}"), "extract", "gate"),
+		step("gate"),
+	}})
+	f.waitApps("kept-extract", "kept-gate")
+	f.finish("kept-extract", true, "part-7")
+	f.waitStatus("kept", "extract recorded", func(wf *stokev1.SparkWorkflow) bool {
+		return stepStatus(wf, "extract").Result == "part-7"
+	})
+	if err := env.Client.Delete(context.Background(), f.apps()["kept-extract"]); err != nil {
+		t.Fatal(err)
+	}
+	f.waitApps("kept-gate")
+	f.finish("kept-gate", true, "")
+	apps := f.waitApps("kept-gate", "kept-load")
+	if got := apps["kept-load"].Spec.Arguments; !slices.Equal(got, []string{"--in=part-7"}) {
+		t.Errorf("load arguments = %q: the deleted step's recorded output was lost", got)
+	}
+	wf := f.get("kept")
+	if s := stepStatus(wf, "extract"); s.Phase != stokev1.StepSucceeded || s.Application != "kept-extract" || s.Result != "part-7" {
+		t.Errorf("extract = %+v", s)
+	}
+	testenv.Consistently(t, "the deleted step is not run again", func() bool { return f.apps()["kept-extract"] == nil })
 }
