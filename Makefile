@@ -39,18 +39,19 @@ $(CONTROLLER_GEN):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv $(BIN)/controller-gen $@
 
-## generate: deepcopy, CRDs and RBAC from the Go types and markers
+## generate: deepcopy, CRDs and RBAC from the Go types and markers; the Grafana dashboards from internal/dashboards
 generate: $(CONTROLLER_GEN)
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd:generateEmbeddedObjectMeta=true paths=./api/... output:crd:dir=config/crd
 	$(CONTROLLER_GEN) rbac:roleName=stoke-operator paths=./internal/... output:rbac:dir=config/rbac
 	$(GO) run ./hack/crdtrim config/crd/*.yaml
 	rm -f charts/stoke/crds/*.yaml && cp config/crd/*.yaml charts/stoke/crds/
+	$(GO) run ./hack/dashboards
 
 ## verify: generated files are current, code is formatted and vetted
 verify: generate vet
-	@git diff --exit-code -- api config charts/stoke/crds || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config charts/stoke/crds)" || { git status --porcelain -- api config charts/stoke/crds; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- api config charts/stoke/crds charts/stoke/dashboards || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards)" || { git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
 
 vet:
@@ -120,7 +121,7 @@ e2e: build helm
 	hack/spark-image.sh import
 	image=$$(hack/operator-image.sh) && \
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \
-	  STOKE_E2E_OPERATOR=$(E2E_OPERATOR) STOKE_E2E_IMAGE=$$image STOKE_HELM=$$(hack/helm.sh) \
+	  STOKE_E2E_OPERATOR=$(E2E_OPERATOR) STOKE_E2E_IMAGE=$$image STOKE_HELM=$$(hack/helm.sh) STOKE_PROMETHEUS=$$(hack/prometheus.sh) \
 	  $(GO) test -tags e2e -count=1 -timeout 60m -v ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0
 
 clean:

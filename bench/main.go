@@ -423,6 +423,10 @@ func run(ctx context.Context, o options) (*report, error) {
 	if rep.Retained > 0 {
 		rep.RSSPerApp = float64(rep.RSSSettled-rep.RSSBaseline) / float64(rep.Retained)
 	}
+	if rep.Scrape, err = op.scrape(20); err != nil {
+		return rep, err
+	}
+	rep.Scrape.Apps = rep.Retained
 
 	// Pipelines, after the memory figures so that they measure applications alone.
 	if o.schedules > 0 && o.schedMinutes > 0 {

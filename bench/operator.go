@@ -2,13 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -173,6 +176,36 @@ func settle(sample func() (int64, error), window, limit int, wait func()) (int64
 		}
 		wait()
 	}
+}
+
+// scrape reads /metrics n times, as Prometheus would, and measures each scrape and the series served.
+func (o *operatorProcess) scrape(n int) (*scrapeResult, error) {
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	res := &scrapeResult{Scrapes: n}
+	var took []float64
+	for range n {
+		start := time.Now()
+		resp, err := c.Get(o.metricsURL)
+		if err != nil {
+			return nil, fmt.Errorf("scraping the operator: %w", err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("scraping the operator: %w", err)
+		}
+		took = append(took, float64(time.Since(start).Microseconds())/1000)
+		res.Series = 0
+		for _, line := range bytes.Split(body, []byte("\n")) {
+			if len(line) > 0 && line[0] != '#' {
+				res.Series++
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	slices.Sort(took)
+	res.P50Ms, res.MaxMs = took[len(took)/2], took[len(took)-1]
+	return res, nil
 }
 
 // operatorMetrics are the figures the bench reads from the operator's /metrics.

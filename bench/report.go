@@ -160,7 +160,19 @@ type report struct {
 	SimErrors          []string        `json:"simulatorErrors,omitempty"`
 	Schedules          *scheduleResult `json:"schedules,omitempty"`
 	Workflow           *workflowResult `json:"workflow,omitempty"`
+	Scrape             *scrapeResult   `json:"metricsScrape,omitempty"`
 	Targets            []target        `json:"targets"`
+}
+
+// scrapeResult is the operator's /metrics with every application of the run retained: its size in series
+// (histogram buckets and summaries counted one per line, as Prometheus stores them) and how long a scrape
+// takes, over several scrapes.
+type scrapeResult struct {
+	Apps    int     `json:"retainedApps"`
+	Series  int     `json:"series"`
+	Scrapes int     `json:"scrapes"`
+	P50Ms   float64 `json:"p50Ms"`
+	MaxMs   float64 `json:"maxMs"`
 }
 
 func (r *report) phase(name, client string) *phaseResult {
@@ -217,6 +229,11 @@ func (r *report) checkTargets() {
 		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",
 			fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %s in %.0f s)", w.ToPod.P99, w.ToPod.P50, w.ToPod.Max, w.Phase, w.Seconds),
 			w.Phase == string(stokev1.WorkflowPhaseSucceeded) && w.Unmatched == 0 && w.ToPod.P99 <= 1000))
+	}
+	if sc := r.Scrape; sc != nil {
+		t = append(t, check(fmt.Sprintf("operator /metrics holding %d finished apps: series and scrape time", sc.Apps), "< 2,000 and < 50 ms",
+			fmt.Sprintf("%d series, p50 %.1f ms, max %.1f ms over %d scrapes", sc.Series, sc.P50Ms, sc.MaxMs, sc.Scrapes),
+			sc.Series < 2000 && sc.P50Ms < 50))
 	}
 	t = append(t, check("operator goroutines after the run vs before", "no growth",
 		fmt.Sprintf("%.0f → %.0f", r.GoroutinesB, r.GoroutinesA), r.GoroutinesA <= r.GoroutinesB))

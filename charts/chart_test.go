@@ -83,7 +83,7 @@ var modes = []struct {
 	{"ha", []string{"--set", "replicas=2", "--set", "leaderElection.enabled=false", "--set", "priorityClassName=system-cluster-critical",
 		"--set", "nodeSelector.role=control", "--set", "tolerations[0].key=control,tolerations[0].operator=Exists",
 		"--set", "sparkJobNamespaces={jobs}", "--set", "crds.apply=false", "--set", "metrics.secure=false",
-		"--set", "image.digest=sha256:" + strings.Repeat("ab", 32), "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"}},
+		"--set", "image.digest=sha256:" + strings.Repeat("ab", 32), "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor", "--api-versions", "monitoring.coreos.com/v1/PodMonitor"}},
 }
 
 func TestLint(t *testing.T) {
@@ -275,6 +275,61 @@ func TestServiceMonitorOnlyWithItsAPI(t *testing.T) {
 	}
 	if !strings.Contains(render(t, "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"), "kind: ServiceMonitor") {
 		t.Error("no ServiceMonitor although monitoring.coreos.com/v1 exists")
+	}
+}
+
+// TestPodMonitorOnlyWithItsAPI: the PodMonitor for Spark's metrics is rendered only when its API exists, and
+// watches the namespaces Spark jobs run in.
+func TestPodMonitorOnlyWithItsAPI(t *testing.T) {
+	if strings.Contains(render(t), "kind: PodMonitor") {
+		t.Error("PodMonitor rendered without the monitoring.coreos.com/v1 API")
+	}
+	cluster := render(t, "--api-versions", "monitoring.coreos.com/v1/PodMonitor")
+	if !strings.Contains(cluster, "kind: PodMonitor") || !strings.Contains(cluster, "any: true") {
+		t.Errorf("no cluster-wide PodMonitor although monitoring.coreos.com/v1 exists:\n%s", cluster)
+	}
+	for _, path := range []string{"__meta_kubernetes_pod_annotation_prometheus_io_path", "__meta_kubernetes_pod_annotation_stoke_dev_executor_metrics_path"} {
+		if !strings.Contains(cluster, path) {
+			t.Errorf("the PodMonitor does not take its path from %s", path)
+		}
+	}
+	namespaced := render(t, "--api-versions", "monitoring.coreos.com/v1/PodMonitor", "--set", "watchNamespaces={team-a,team-b}")
+	if !strings.Contains(namespaced, "matchNames:\n    - team-a\n    - team-b") {
+		t.Errorf("the namespaced PodMonitor does not select the watched namespaces:\n%s", namespaced)
+	}
+}
+
+// TestDashboardsShippedForTheGrafanaSidecar: with dashboards.enabled, each generated dashboard is a ConfigMap
+// with the sidecar's label, holding the JSON unchanged.
+func TestDashboardsShippedForTheGrafanaSidecar(t *testing.T) {
+	if strings.Contains(render(t), "grafana_dashboard") {
+		t.Error("dashboards rendered although dashboards.enabled is false")
+	}
+	files, err := filepath.Glob(filepath.Join(chart, "dashboards", "*.json"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("dashboards in the chart: %v %v", files, err)
+	}
+	out := render(t, "--set", "dashboards.enabled=true")
+	var found int
+	for _, doc := range strings.Split(out, "\n---\n") {
+		var cm corev1.ConfigMap
+		if err := yaml.Unmarshal([]byte(doc), &cm); err != nil || cm.Kind != "ConfigMap" || cm.Labels["grafana_dashboard"] != "1" {
+			continue
+		}
+		for name, data := range cm.Data {
+			want, err := os.ReadFile(filepath.Join(chart, "dashboards", name))
+			if err != nil {
+				t.Errorf("%s holds %s, which the chart does not have", cm.Name, name)
+				continue
+			}
+			if strings.TrimSpace(data) != strings.TrimSpace(string(want)) {
+				t.Errorf("%s: %s differs from the generated dashboard", cm.Name, name)
+			}
+			found++
+		}
+	}
+	if found != len(files) {
+		t.Errorf("%d dashboards shipped, want %d", found, len(files))
 	}
 }
 

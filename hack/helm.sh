@@ -19,20 +19,9 @@ if [ "${1:-}" = --path ]; then
 fi
 if [ ! -x "$target" ]; then
   echo "helm: building helm v$HELM_VERSION from the Go module proxy (once; cached in $OUT)" >&2
-  # A scratch module that requires helm: `go install helm.sh/helm/v3/cmd/helm@...` is refused because helm's
-  # go.mod has replace directives.
-  src=$CACHE/src/helm-$HELM_VERSION
-  if [ ! -f "$src/.ready" ]; then
-    rm -rf "$src" && mkdir -p "$src"
-    printf 'module stoke.local/helmbuild\ngo 1.24\n' > "$src/go.mod"
-    echo 'package helmbuild' > "$src/doc.go"
-    (cd "$src" && GOFLAGS=-mod=mod go get "helm.sh/helm/v3@v$HELM_VERSION" >&2)
-    touch "$src/.ready"
-  fi
-  mkdir -p "$OUT"
-  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-    -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
-    -o "$target.tmp" helm.sh/helm/v3/cmd/helm)
-  mv "$target.tmp" "$target"
+  # Through a scratch module: `go install helm.sh/helm/v3/cmd/helm@...` is refused because helm's go.mod has
+  # replace directives.
+  "$(dirname "$0")/go-module-build.sh" helm.sh/helm/v3 "v$HELM_VERSION" helm.sh/helm/v3/cmd/helm "$target" \
+    -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION"
 fi
 echo "$target"

@@ -138,6 +138,26 @@ type SparkApplicationSpec struct {
 	// itself; the SparkSubmitPod mode runs real spark-submit in a short-lived pod for what that cannot do.
 	// +optional
 	Submission Submission `json:"submission,omitempty"`
+
+	// Monitoring says what the driver exposes for Prometheus. By default Spark's own Prometheus endpoints
+	// are on (docs/observability.md).
+	// +optional
+	Monitoring Monitoring `json:"monitoring,omitempty"`
+}
+
+// Monitoring configures what an application exposes to monitoring systems.
+type Monitoring struct {
+	// Metrics, true unless set to false, turns on Spark's native Prometheus endpoints on the driver's UI
+	// port, with no JVM agent: the driver's own metrics (Spark's PrometheusServlet sink) at
+	// /metrics/prometheus and every executor's metrics at /metrics/executors/prometheus
+	// (spark.ui.prometheus.enabled). Driver metrics are named metrics_spark_driver_* (spark.metrics.namespace
+	// spark), so one dashboard serves every application. The driver pod is annotated prometheus.io/scrape,
+	// prometheus.io/port and prometheus.io/path, and stoke.dev/executor-metrics-path, for Prometheus to find
+	// it. Values the application sets itself in sparkConf or in its driver annotations win over these
+	// defaults. Setting it to true with sparkConf spark.ui.enabled=false is refused: the endpoints live on
+	// the UI.
+	// +optional
+	Metrics *bool `json:"metrics,omitempty"`
 }
 
 // SubmissionMode is how the driver of an attempt is started.

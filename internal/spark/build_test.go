@@ -467,6 +467,9 @@ func TestBuildDriverPodMetadata(t *testing.T) {
 		"example.com/trace": "run-" + appID, "owner": "alice", "conf-anno": "from-conf-" + appID,
 		"stoke.dev/application": "rich-app",
 	}
+	for k, v := range metricsAnnotations {
+		wantAnnotations[k] = v
+	}
 	if !reflect.DeepEqual(pod.Annotations, wantAnnotations) {
 		t.Errorf("annotations = %v\nwant          %v", pod.Annotations, wantAnnotations)
 	}
@@ -509,7 +512,8 @@ func TestBuildDriverPodMetadata(t *testing.T) {
 		t.Errorf("container %s image %s pull %s", c.Name, c.Image, c.ImagePullPolicy)
 	}
 
-	// Defaults of the minimal case: no service account, IfNotPresent, no node selector, no annotations but Stoke's.
+	// Defaults of the minimal case: no service account, IfNotPresent, no node selector, no annotations but
+	// Stoke's and the metrics ones.
 	a := mustBuild(t, scalaApp()).DriverPod
 	if a.Spec.ServiceAccountName != "" || a.Spec.DeprecatedServiceAccount != "" {
 		t.Errorf("service account set without one in the spec: %q", a.Spec.ServiceAccountName)
@@ -520,7 +524,11 @@ func TestBuildDriverPodMetadata(t *testing.T) {
 	if a.Spec.Containers[0].ImagePullPolicy != corev1.PullIfNotPresent {
 		t.Errorf("imagePullPolicy = %q, want IfNotPresent", a.Spec.Containers[0].ImagePullPolicy)
 	}
-	if want := map[string]string{"stoke.dev/application": "spark-pi"}; !reflect.DeepEqual(a.Annotations, want) {
+	want := map[string]string{"stoke.dev/application": "spark-pi"}
+	for k, v := range metricsAnnotations {
+		want[k] = v
+	}
+	if !reflect.DeepEqual(a.Annotations, want) {
 		t.Errorf("annotations = %v, want %v", a.Annotations, want)
 	}
 }
@@ -778,6 +786,9 @@ func TestBuildProperties(t *testing.T) {
 		"spark.driver.blockManager.port":            "7079",
 		"spark.kubernetes.executor.podTemplateFile": "/opt/spark/pod-template/pod-spec-template.yml",
 		"spark.executor.instances":                  "2",
+	}
+	for k, v := range metricsProps {
+		want[k] = v
 	}
 	if !reflect.DeepEqual(p, want) {
 		for k, v := range want {

@@ -127,6 +127,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 		p["spark.kubernetes.executor.deleteOnTermination"] = strconv.FormatBool(*spec.Executor.DeleteOnTermination)
 	}
 	dynamicAllocationProperties(p, spec.DynamicAllocation)
+	metricsProperties(p, app)
 
 	// The system properties of spark-submit's Kubernetes feature steps.
 	p["spark.app.id"] = names.AppID

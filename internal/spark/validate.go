@@ -50,6 +50,7 @@ func Validate(app *stokev1.SparkApplication, p map[string]string) error {
 	errs = append(errs, validateOverrides(app, p)...)
 	errs = append(errs, validateIntegerConf(app.Spec.SparkConf)...)
 	errs = append(errs, validateURIs(&app.Spec)...)
+	errs = append(errs, validateMonitoring(app)...)
 	for _, role := range []string{RoleDriver, RoleExecutor} {
 		errs = append(errs, validateRoleMetadata(app, p, role)...)
 		errs = append(errs, validateRoleResources(app, p, role)...)

@@ -63,6 +63,15 @@ var cases = []Case{
 		s.Arguments = []string{"1000"}
 		s.Executor.Instances = ptr(int32(2))
 	}))},
+	// Stoke's Prometheus defaults are Spark properties in every other case; off, nothing is added, and with
+	// the user's own servlet path and UI port the annotations follow them.
+	{Name: "metrics-off", App: app("quiet", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.Monitoring.Metrics = ptr(false)
+	}))},
+	{Name: "metrics-own-path-and-port", App: app("own-metrics", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.SparkConf = map[string]string{"spark.metrics.conf.*.sink.prometheusServlet.path": "/prom", "spark.ui.port": "4050",
+			"spark.metrics.namespace": "${spark.app.name}"}
+	}))},
 	{Name: "java-no-args", App: app("java-pi", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.Type = stokev1.ApplicationTypeJava
 		s.MainClass = ptr("org.apache.spark.examples.JavaSparkPi")

@@ -49,13 +49,9 @@ func NewChartOperator(kubeconfig string, cs kubernetes.Interface, c client.Clien
 	if image == "" || !strings.Contains(image, ":") {
 		return nil, errors.New("set STOKE_E2E_IMAGE to the imported operator image, repository:tag (make e2e does)")
 	}
-	helm := os.Getenv("STOKE_HELM")
-	if helm == "" {
-		out, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "helm.sh")).Output()
-		if err != nil {
-			return nil, fmt.Errorf("hack/helm.sh: %w", err)
-		}
-		helm = strings.TrimSpace(string(out))
+	helm, err := toolPath("STOKE_HELM", "helm.sh")
+	if err != nil {
+		return nil, err
 	}
 	return &ChartOperator{Helm: helm, Kubeconfig: kubeconfig, Image: image,
 		CtrAddress: envOr("CTR_ADDRESS", "/run/stoke/containerd/containerd.sock"), clientset: cs, client: c}, nil

@@ -65,6 +65,10 @@ type Harness struct {
 	Versions   []string
 	report     *Report
 	sparkSlots chan struct{}
+	// Prometheus scrapes the cluster for the whole suite (TestPrometheusScrapesStokeAndSpark); started is
+	// when the suite began.
+	Prometheus *Prometheus
+	started    time.Time
 }
 
 var h *Harness
@@ -128,7 +132,16 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: starting the operator:", err)
 		return 1
 	}
+	h.started = time.Now()
+	if h.Prometheus, err = startPrometheus(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting Prometheus:", err)
+		return 1
+	}
 	code := m.Run()
+	h.Prometheus.Stop()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "e2e: Prometheus log tail:\n%s\n", tail(h.Prometheus.logText(), 20))
+	}
 	h.Operator.Stop()
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: operator log tail:\n%s\n", h.Operator.LogTail(60))
@@ -137,6 +150,19 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: writing the report:", err)
 	}
 	return code
+}
+
+// toolPath is the binary named by the environment variable (make e2e sets it), else what the hack script
+// builds or finds in the cache.
+func toolPath(envVar, script string) (string, error) {
+	if p := os.Getenv(envVar); p != "" {
+		return p, nil
+	}
+	out, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", script)).Output()
+	if err != nil {
+		return "", fmt.Errorf("hack/%s: %w", script, err)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // sparkSlot limits how many Spark applications run at once: the local node has two cores.

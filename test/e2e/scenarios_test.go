@@ -67,8 +67,7 @@ func waitExecutorsRunning(t *testing.T, ns, appID string, n int) {
 func TestSparkPiSucceeds(t *testing.T) {
 	eachVersion(t, func(t *testing.T, version string) {
 		ns := Namespace(t)
-		create(t, App(ns, "pi", version, sparkPi, "4"))
-		app := waitPhase(t, ns, "pi", jobTimeout, stokev1.PhaseSucceeded, stokev1.PhaseFailed)
+		app := runSparkPi(t, ns, version)
 		if app.Status.Phase != stokev1.PhaseSucceeded {
 			t.Fatalf("phase %s", app.Status.Phase)
 		}

@@ -113,10 +113,13 @@ func TestConvertReportsEveryDroppedField(t *testing.T) {
 		return false
 	}
 	mon := read("13-monitoring-ui.yaml")[0]
-	for _, f := range []string{"spec.monitoring", "spec.sparkUIOptions", "spec.driverIngressOptions"} {
+	for _, f := range []string{"spec.monitoring.prometheus", "spec.sparkUIOptions", "spec.driverIngressOptions"} {
 		if !has(mon.Report.Dropped, f+":") {
 			t.Errorf("%s not reported as dropped: %v", f, mon.Report.Dropped)
 		}
+	}
+	if !has(mon.Report.Notes, "spec.monitoring:") || mon.App.Spec.Monitoring.Metrics != nil {
+		t.Errorf("exposed kubeflow metrics should map to Stoke's default metrics with a note: metrics %v, notes %v", mon.App.Spec.Monitoring.Metrics, mon.Report.Notes)
 	}
 	multi := read("17-multi-document.yaml")
 	if len(multi) != 2 {

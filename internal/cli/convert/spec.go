@@ -118,6 +118,7 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 	}
 	f.into("timeToLiveSeconds", &spec.TimeToLiveSeconds)
 	convertDynamicAllocation(f.child("dynamicAllocation"), spec)
+	convertMonitoring(f.child("monitoring"), spec)
 
 	for k, v := range userConf {
 		conf[k] = v // the user's own sparkConf wins over what other fields translated to
@@ -150,7 +151,6 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 		"failureRetries":        "deprecated in kubeflow; use restartPolicy.onFailureRetries",
 		"retryInterval":         "deprecated in kubeflow; use restartPolicy.onFailureRetryInterval",
 		"pythonVersion":         "Spark 3 and later use the image's Python; there is no setting",
-		"monitoring":            "Stoke does not set up the Prometheus JMX exporter; configure Spark's metrics in sparkConf (for example spark.ui.prometheus.enabled)",
 		"batchSchedulerOptions": "Stoke creates no PodGroup; queueing is Stoke's own (SparkQueue)",
 		"sparkUIOptions":        "Stoke creates no UI Service or Ingress beyond the driver Service; use stoke ui",
 		"driverIngressOptions":  "Stoke creates no Ingress for driver ports",
@@ -176,6 +176,29 @@ func convertRestart(f *fields, spec *stokev1.SparkApplicationSpec) {
 	}
 	rp.dropRest(map[string]string{
 		"onSubmissionFailureRetryInterval": "Stoke has one backoff for every failure (restartPolicy.backoffSeconds)",
+	})
+}
+
+// convertMonitoring maps kubeflow's JMX-exporter monitoring onto Stoke's: Spark's native Prometheus
+// endpoints, which are on unless neither the driver's nor the executors' metrics were asked for.
+func convertMonitoring(f *fields, spec *stokev1.SparkApplicationSpec) {
+	if len(f.m) == 0 {
+		return
+	}
+	var driver, executors bool
+	f.into("exposeDriverMetrics", &driver)
+	f.into("exposeExecutorMetrics", &executors)
+	if driver || executors {
+		f.r.note(f.path, "Stoke's default spec.monitoring.metrics: Spark's own Prometheus endpoints on the driver's UI port (/metrics/prometheus and /metrics/executors/prometheus), no JMX exporter agent")
+	} else {
+		off := false
+		spec.Monitoring.Metrics = &off
+		f.r.note(f.path, "spec.monitoring.metrics: false (neither driver nor executor metrics were exposed)")
+	}
+	f.dropRest(map[string]string{
+		"prometheus":            "Stoke needs no JMX exporter agent: Spark serves Prometheus metrics itself (docs/observability.md)",
+		"metricsProperties":     "Stoke configures Spark's metrics in sparkConf (spark.metrics.conf.*)",
+		"metricsPropertiesFile": "Stoke configures Spark's metrics in sparkConf (spark.metrics.conf)",
 	})
 }
 

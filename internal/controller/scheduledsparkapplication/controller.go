@@ -26,6 +26,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/controller/options"
+	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/schedule"
 )
 
@@ -92,6 +93,9 @@ type pass struct {
 	runs  observedRuns
 	// requeue is when the schedule must be looked at again (zero: only on a change).
 	requeue time.Duration
+	// skipped are the reasons of the fire times this pass decided not to run (metrics.Skip*), counted once
+	// the status that records them is written.
+	skipped []string
 }
 
 // Reconcile observes the runs, records and prunes the finished ones, then (unless the spec is invalid or
@@ -128,6 +132,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !equality.Semantic.DeepEqual(before, st) {
 		if err := r.Client.Status().Update(ctx, sched); apierrors.IsConflict(err) {
 			if r.storeOnLatest(ctx, sched, before) {
+				p.countSkips()
 				return ctrl.Result{RequeueAfter: p.requeue}, nil
 			}
 			// The pass started from a status that is no longer current: it is redone on the newer version,
@@ -137,7 +142,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("storing the status of schedule %s: %w", sched.Name, err)
 		}
 	}
+	p.countSkips()
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
+}
+
+// countSkips counts the pass's skipped fire times, once the status recording them is stored.
+func (p *pass) countSkips() {
+	for _, reason := range p.skipped {
+		metrics.ScheduleFiresSkipped.WithLabelValues(p.sched.Namespace, reason).Inc()
+	}
 }
 
 // storeOnLatest writes the computed status onto the latest version of the schedule when only its metadata
@@ -256,9 +269,12 @@ func (r *Reconciler) scheduled(ctx context.Context, p *pass, s *schedule.Schedul
 	if st.LastScheduleTime != nil {
 		last = st.LastScheduleTime.Time
 	}
-	due, late, next := dueTimes(s, &p.sched.Spec, last, p.now)
+	due, late, superseded, next := dueTimes(s, &p.sched.Spec, last, p.now)
+	for range superseded {
+		p.skipped = append(p.skipped, metrics.SkipSuperseded)
+	}
 	if !late.IsZero() {
-		r.skip(p, late, fmt.Sprintf("missed its starting deadline of %ds", *p.sched.Spec.StartingDeadlineSeconds))
+		r.skip(p, late, metrics.SkipMissedDeadline, fmt.Sprintf("missed its starting deadline of %ds", *p.sched.Spec.StartingDeadlineSeconds))
 	}
 	for _, t := range due {
 		if p.runs.has(schedule.RunName(p.sched.Name, t)) {
@@ -268,7 +284,7 @@ func (r *Reconciler) scheduled(ctx context.Context, p *pass, s *schedule.Schedul
 		}
 		action := schedule.Decide(schedule.ConcurrencyPolicy(p.sched.Spec.ConcurrencyPolicy), t, activeRuns(p.runs.active))
 		if !action.Start {
-			r.skip(p, t, action.SkipReason)
+			r.skip(p, t, metrics.SkipConcurrency, action.SkipReason)
 			continue
 		}
 		if err := r.start(ctx, p, s, t, stokev1.RunTriggerSchedule, schedule.RunName(p.sched.Name, t), action.Replace); err != nil {
@@ -285,8 +301,9 @@ func (r *Reconciler) scheduled(ctx context.Context, p *pass, s *schedule.Schedul
 	return nil
 }
 
-// skip records a fire time that will not run.
-func (r *Reconciler) skip(p *pass, t time.Time, why string) {
+// skip records a fire time that will not run; reason is its metrics label, why the message.
+func (r *Reconciler) skip(p *pass, t time.Time, reason, why string) {
+	p.skipped = append(p.skipped, reason)
 	st := &p.sched.Status
 	name := schedule.RunName(p.sched.Name, t)
 	appendRecent(st, stokev1.ScheduledRun{

@@ -225,20 +225,23 @@ func stopped(spec *stokev1.ScheduledSparkApplicationSpec, status *stokev1.Schedu
 
 // dueTimes decides which scheduled fire times to act on now, from the last handled fire time (or the
 // schedule's creation). skipped is the latest fire time that passed its starting deadline without
-// running and without a later fire time superseding it, zero if none.
-func dueTimes(s *schedule.Schedule, spec *stokev1.ScheduledSparkApplicationSpec, last, now time.Time) (run []time.Time, skipped time.Time, next time.Time) {
+// running and without a later fire time superseding it, zero if none; superseded counts the fire times
+// that will never run because a later one was due too (a lower bound when very many were missed).
+func dueTimes(s *schedule.Schedule, spec *stokev1.ScheduledSparkApplicationSpec, last, now time.Time) (run []time.Time, skipped time.Time, superseded int, next time.Time) {
 	opts := schedule.DueOptions{}
 	if spec.StartingDeadlineSeconds != nil {
 		d := time.Duration(*spec.StartingDeadlineSeconds) * time.Second
 		opts.StartingDeadline = &d
 	}
 	decision := s.Due(last, now, opts)
+	superseded = decision.Skipped
 	if len(decision.Run) == 0 && opts.StartingDeadline != nil {
 		if late := s.Due(last, now.Add(-*opts.StartingDeadline), schedule.DueOptions{}); len(late.Run) > 0 {
 			skipped = late.Run[len(late.Run)-1]
+			superseded += late.Skipped
 		}
 	}
-	return decision.Run, skipped, decision.Next
+	return decision.Run, skipped, superseded, decision.Next
 }
 
 // backfillSlots is how many backfill runs may start now: up to parallelism beside the active backfill

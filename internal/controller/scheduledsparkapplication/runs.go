@@ -15,6 +15,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
+	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/params"
 	"github.com/stokehq/stoke/internal/schedule"
 )
@@ -120,6 +121,11 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 	switch {
 	case err == nil:
 		r.event(p, "Normal", ReasonRunCreated, "created run %s for %s (%s)", name, t.Format(time.RFC3339), trigger)
+		// Counted here, once: a run's name is deterministic, so the API server accepts its creation only once.
+		metrics.ScheduleRunsStarted.WithLabelValues(p.sched.Namespace, string(trigger)).Inc()
+		if trigger == stokev1.RunTriggerSchedule {
+			metrics.ScheduleStartDelay.Observe(max(r.Options.Clock.Now().Sub(t).Seconds(), 0))
+		}
 	case apierrors.IsAlreadyExists(err):
 		existing := obj.DeepCopyObject().(client.Object)
 		if err := r.Client.Get(ctx, client.ObjectKeyFromObject(obj), existing); err != nil {

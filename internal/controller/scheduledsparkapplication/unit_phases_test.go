@@ -111,27 +111,30 @@ func TestDueTimesSkipsPastTheDeadline(t *testing.T) {
 		return &stokev1.ScheduledSparkApplicationSpec{StartingDeadlineSeconds: &sec}
 	}
 	cases := []struct {
-		name      string
-		spec      *stokev1.ScheduledSparkApplicationSpec
-		last, now time.Time
-		run       []time.Time
-		skipped   time.Time
-		next      time.Time
+		name       string
+		spec       *stokev1.ScheduledSparkApplicationSpec
+		last, now  time.Time
+		run        []time.Time
+		skipped    time.Time
+		superseded int
+		next       time.Time
 	}{
 		{"on time", &stokev1.ScheduledSparkApplicationSpec{}, base, base.Add(time.Hour + time.Second),
-			[]time.Time{base.Add(time.Hour)}, time.Time{}, base.Add(2 * time.Hour)},
+			[]time.Time{base.Add(time.Hour)}, time.Time{}, 0, base.Add(2 * time.Hour)},
 		{"within the deadline", deadline(60), base, base.Add(time.Hour + 30*time.Second),
-			[]time.Time{base.Add(time.Hour)}, time.Time{}, base.Add(2 * time.Hour)},
+			[]time.Time{base.Add(time.Hour)}, time.Time{}, 0, base.Add(2 * time.Hour)},
 		{"past the deadline", deadline(60), base, base.Add(time.Hour + 5*time.Minute),
-			nil, base.Add(time.Hour), base.Add(2 * time.Hour)},
+			nil, base.Add(time.Hour), 0, base.Add(2 * time.Hour)},
+		{"past the deadline, with earlier ones superseded", deadline(60), base, base.Add(3*time.Hour + 5*time.Minute),
+			nil, base.Add(3 * time.Hour), 2, base.Add(4 * time.Hour)},
 		{"only the latest of many missed", &stokev1.ScheduledSparkApplicationSpec{}, base, base.Add(5*time.Hour + time.Minute),
-			[]time.Time{base.Add(5 * time.Hour)}, time.Time{}, base.Add(6 * time.Hour)},
-		{"nothing due", deadline(60), base, base.Add(30 * time.Minute), nil, time.Time{}, base.Add(time.Hour)},
+			[]time.Time{base.Add(5 * time.Hour)}, time.Time{}, 4, base.Add(6 * time.Hour)},
+		{"nothing due", deadline(60), base, base.Add(30 * time.Minute), nil, time.Time{}, 0, base.Add(time.Hour)},
 	}
 	for _, c := range cases {
-		run, skipped, next := dueTimes(s, c.spec, c.last, c.now)
-		if !slices.EqualFunc(run, c.run, time.Time.Equal) || !skipped.Equal(c.skipped) || !next.Equal(c.next) {
-			t.Errorf("%s: run %v skipped %v next %v, want %v %v %v", c.name, run, skipped, next, c.run, c.skipped, c.next)
+		run, skipped, superseded, next := dueTimes(s, c.spec, c.last, c.now)
+		if !slices.EqualFunc(run, c.run, time.Time.Equal) || !skipped.Equal(c.skipped) || superseded != c.superseded || !next.Equal(c.next) {
+			t.Errorf("%s: run %v skipped %v superseded %d next %v, want %v %v %d %v", c.name, run, skipped, superseded, next, c.run, c.skipped, c.superseded, c.next)
 		}
 	}
 }

@@ -194,6 +194,10 @@ func TestBadApplicationsFailClearlyBeforeAnyPod(t *testing.T) {
 		}, sparkapplication.ReasonInvalidSpec, []string{"spec.driver.sidecars[0].ports[0].containerPort"}},
 		{"uri-bad-host", func(s *stokev1.SparkApplicationSpec) { s.Deps.Jars = []string{"https://exa^mple.com/lib.jar"} },
 			sparkapplication.ReasonInvalidSpec, []string{"spec.deps.jars[0]", "exa^mple.com"}},
+		{"metrics-without-ui", func(s *stokev1.SparkApplicationSpec) {
+			s.Monitoring.Metrics = ptr(true)
+			s.SparkConf = map[string]string{"spark.ui.enabled": "false"}
+		}, sparkapplication.ReasonInvalidSpec, []string{"spec.monitoring.metrics", "spark.ui.enabled"}},
 	}
 	for _, tc := range cases {
 		app := newApp(ns, tc.name)

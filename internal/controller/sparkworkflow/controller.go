@@ -122,6 +122,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		} else if err != nil {
 			return ctrl.Result{}, fmt.Errorf("storing the status of workflow %s: %w", wf.Name, err)
 		}
+		recordChanges(wf, before)
 	}
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
 }
