@@ -2,6 +2,7 @@ package sparkapplication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -200,7 +201,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	}
 	for _, obj := range owned {
 		spark.OwnedByDriver(obj, pod)
-		if err := r.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := r.createOwned(ctx, obj, pod); err != nil {
 			err = fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
 			if ClassifyRejection(err).Kind != RejectionTransient {
 				if derr := r.rollBack(ctx, pod); derr != nil {
@@ -233,6 +234,35 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	// fire after most applications have finished, once for every application.
 	return nil
 }
+
+// createOwned creates an object the driver pod owns, or adopts it when it is already there and this driver
+// pod controls it. An object of that name controlled by an earlier driver pod of the same name is left
+// from an application of the same name that was deleted and created again (a workflow retry does that):
+// it holds that application's configuration and the garbage collector is about to delete it with its old
+// pod. It is deleted now and the create is retried by the next pass (a transient error), so the new driver
+// never mounts the old application's spark.properties or loses its ConfigMap under it.
+func (r *Reconciler) createOwned(ctx context.Context, obj client.Object, pod *corev1.Pod) error {
+	err := r.Client.Create(ctx, obj)
+	if err == nil || !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	existing := obj.DeepCopyObject().(client.Object)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), existing); err != nil {
+		return fmt.Errorf("reading the existing object: %w", err) // gone meanwhile: the next pass creates it
+	}
+	ref := metav1.GetControllerOf(existing)
+	if ref == nil || ref.UID == pod.UID || ref.Kind != "Pod" || ref.Name != pod.Name {
+		return nil
+	}
+	uid := existing.GetUID()
+	if err := r.Client.Delete(ctx, existing, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("deleting the one an earlier driver pod of the same name left: %w", err)
+	}
+	return fmt.Errorf("%w: an earlier driver pod of the same name left one, now deleted", errLeftover)
+}
+
+// errLeftover is a transient error: an object of an earlier attempt's name had to be deleted first.
+var errLeftover = errors.New("created again on the next pass")
 
 // kindOf names an object's kind for messages.
 func kindOf(obj client.Object) string {

@@ -407,3 +407,47 @@ func TestDriverResultIsRecorded(t *testing.T) {
 		t.Errorf("a 4000-byte result was kept as %d bytes ending %q", len(got), got[max(0, len(got)-20):])
 	}
 }
+
+// TestRecreatedApplicationReplacesTheOldAttemptsLeftovers: an application deleted and created again under the
+// same name (as a workflow retry does) while the garbage collector has deleted the old driver pod but not yet
+// the ConfigMap and Service it owned (envtest runs no garbage collector, so they stay). The new attempt must
+// not adopt them: they hold the old application's spark.properties and would vanish under the new driver.
+func TestRecreatedApplicationReplacesTheOldAttemptsLeftovers(t *testing.T) {
+	ns := env.Namespace(t)
+	startOperator(t, ns)
+	ctx := context.Background()
+	create(t, newApp(ns, "again"))
+	old := waitAttempt(t, ns, "again", 1)
+	first := getApp(t, ns, "again")
+	names := spark.NamesFor("again", first.UID, 1)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: names.ConfigMap}}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: names.DriverService}}
+	eventually(t, 10*time.Second, "the first attempt's ConfigMap and Service", func() (bool, error) { return exists(t, cm) && exists(t, svc), nil })
+
+	if err := env.Client.Delete(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Delete(ctx, old, client.GracePeriodSeconds(0)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the old application and driver pod gone", func() (bool, error) {
+		return !exists(t, &stokev1.SparkApplication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "again"}}) &&
+			!exists(t, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: old.Name}}), nil
+	})
+
+	create(t, newApp(ns, "again"))
+	driver := waitAttempt(t, ns, "again", 1)
+	second := getApp(t, ns, "again")
+	newID := spark.NamesFor("again", second.UID, 1).AppID
+	eventually(t, 20*time.Second, "the new driver's own ConfigMap and Service", func() (bool, error) {
+		c, s := &corev1.ConfigMap{}, &corev1.Service{}
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(cm), c); err != nil {
+			return false, nil
+		}
+		if err := env.Client.Get(ctx, client.ObjectKeyFromObject(svc), s); err != nil {
+			return false, nil
+		}
+		return metav1.IsControlledBy(c, driver) && metav1.IsControlledBy(s, driver) &&
+			strings.Contains(c.Data[spark.PropertiesFileKey], "spark.app.id="+newID), nil
+	})
+}
