@@ -152,7 +152,7 @@ func buildDriverPod(app *stokev1.SparkApplication, names Names, p map[string]str
 		LabelManagedBy:   ManagedByStoke,
 		LabelAttempt:     fmt.Sprint(attempt),
 	})
-	pod.Annotations = merge(pod.Annotations, substituteAppID(withPrefix(p, "spark.kubernetes.driver.annotation."), names.AppID),
+	pod.Annotations = merge(pod.Annotations, substituteAppID(withPrefix(p, driverAnnotationPrefix), names.AppID),
 		map[string]string{AnnotationApplication: app.Name})
 	pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(app, stokev1.GroupVersion.WithKind("SparkApplication"))}
 

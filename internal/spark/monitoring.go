@@ -36,9 +36,9 @@ const (
 
 const driverAnnotationPrefix = "spark.kubernetes.driver.annotation."
 
-// MetricsEnabled reports whether the application's driver serves Spark's Prometheus endpoints: unless
+// metricsEnabled reports whether the application's driver serves Spark's Prometheus endpoints: unless
 // spec.monitoring.metrics is false, or sparkConf switches the Spark UI (where they are served) off.
-func MetricsEnabled(app *stokev1.SparkApplication) bool {
+func metricsEnabled(app *stokev1.SparkApplication) bool {
 	if m := app.Spec.Monitoring.Metrics; m != nil && !*m {
 		return false
 	}
@@ -50,7 +50,7 @@ func MetricsEnabled(app *stokev1.SparkApplication) bool {
 // driver template's annotations). They are Spark properties, so spark-submit given the same properties
 // creates the same driver pod.
 func metricsProperties(p map[string]string, app *stokev1.SparkApplication) {
-	if !MetricsEnabled(app) {
+	if !metricsEnabled(app) {
 		return
 	}
 	def := func(key, value string) {

@@ -195,12 +195,18 @@ func prometheusToken() (string, error) {
 // series returns the series matching a selector, with at least one sample in the last window.
 func (p *Prometheus) series(t *testing.T, query string, window time.Duration) []model.LabelSet {
 	t.Helper()
-	end := time.Now()
-	sets, _, err := p.API.Series(context.Background(), []string{query}, end.Add(-window), end)
+	sets, err := p.seriesWithin(query, window)
 	if err != nil {
 		t.Fatalf("series %s: %v", query, err)
 	}
 	return sets
+}
+
+// seriesWithin returns the series matching a selector with samples in the last window.
+func (p *Prometheus) seriesWithin(selector string, window time.Duration) ([]model.LabelSet, error) {
+	end := time.Now()
+	sets, _, err := p.API.Series(context.Background(), []string{selector}, end.Add(-window), end)
+	return sets, err
 }
 
 // queryRange evaluates a PromQL expression over [start, end] and returns how many series have samples.
@@ -378,8 +384,7 @@ func runSparkPi(t *testing.T, ns, version string) *stokev1.SparkApplication {
 
 // has reports whether a selector has series in the last 6 hours.
 func (p *Prometheus) has(selector string) (bool, error) {
-	end := time.Now()
-	sets, _, err := p.API.Series(context.Background(), []string{selector}, end.Add(-6*time.Hour), end)
+	sets, err := p.seriesWithin(selector, 6*time.Hour)
 	return len(sets) > 0, err
 }
 
