@@ -47,7 +47,13 @@ EOF
 }
 
 install_spark() { # version -> prints SPARK_HOME
-  local version=$1 dir=$CACHE/spark/$1 home=$CACHE/spark/$1/pyspark
+  local version=$1 dir=$CACHE/spark/$1 home=$CACHE/spark/$1/pyspark lock
+  if [ ! -f "$dir/.ready" ]; then
+    # Another run (CI builds the e2e images in the background) may be installing it: wait for that one.
+    mkdir -p "$CACHE/spark"
+    exec {lock}>"$CACHE/spark/.lock-$version"
+    flock "$lock"
+  fi
   if [ ! -f "$dir/.ready" ]; then
     command -v java >/dev/null || { log "spark-submit needs Java (17 or later) on the PATH"; exit 1; }
     log "installing pyspark $version into $dir"

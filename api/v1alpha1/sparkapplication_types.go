@@ -643,6 +643,65 @@ type Attempt struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	Message string `json:"message,omitempty"`
+	// Usage is what the attempt's pods reserved. While the attempt runs it counts the pods that have ended;
+	// the pods still running are listed in usageLedger and counted when they end.
+	// +optional
+	Usage *Usage `json:"usage,omitempty"`
+	// UsageLedger lists the attempt's started pods that Usage has not counted yet, and its ended pods that
+	// still exist (so that each pod is counted once): about 150 bytes per pod the attempt runs at once. It
+	// is empty once the attempt ends.
+	// +optional
+	// +listType=atomic
+	UsageLedger []PodUsage `json:"usageLedger,omitempty"`
+}
+
+// Usage is what pods reserved on the cluster: each pod's resource requests (what the scheduler set aside
+// for it: the larger of its containers' sum and its largest init container, plus the pod overhead) times
+// how long it held them, from the pod's start (status.startTime) until its last container ended. It is the
+// basis of what a cluster charges for, not what the JVMs used. Each pod's share is rounded to whole units.
+type Usage struct {
+	// DriverCoreSeconds is the driver pods' CPU requests in cores times seconds.
+	// +kubebuilder:validation:Minimum=0
+	DriverCoreSeconds int64 `json:"driverCoreSeconds"`
+	// DriverMemoryGiBSeconds is the driver pods' memory requests in GiB times seconds.
+	// +kubebuilder:validation:Minimum=0
+	DriverMemoryGiBSeconds int64 `json:"driverMemoryGiBSeconds"`
+	// ExecutorCoreSeconds is the executor pods' CPU requests in cores times seconds, executors that
+	// dynamic allocation added and removed included.
+	// +kubebuilder:validation:Minimum=0
+	ExecutorCoreSeconds int64 `json:"executorCoreSeconds"`
+	// ExecutorMemoryGiBSeconds is the executor pods' memory requests in GiB times seconds.
+	// +kubebuilder:validation:Minimum=0
+	ExecutorMemoryGiBSeconds int64 `json:"executorMemoryGiBSeconds"`
+	// Executors is how many executor pods are counted.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
+	Executors int32 `json:"executors"`
+}
+
+// PodUsage is one pod of the running attempt in its usage ledger.
+type PodUsage struct {
+	// Name of the pod.
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// UID of the pod: a pod re-created under the same name is another pod.
+	// +kubebuilder:validation:MaxLength=64
+	UID string `json:"uid"`
+	// Role is driver or executor.
+	// +kubebuilder:validation:Enum=driver;executor
+	Role string `json:"role"`
+	// Start is the pod's status.startTime.
+	Start metav1.Time `json:"start"`
+	// End is when its last container ended, once it has: the pod is counted in Usage then, and stays
+	// listed only while it still exists.
+	// +optional
+	End *metav1.Time `json:"end,omitempty"`
+	// MilliCPU is the pod's CPU request in thousandths of a core.
+	// +kubebuilder:validation:Minimum=0
+	MilliCPU int64 `json:"milliCPU"`
+	// MemoryMiB is the pod's memory request in MiB.
+	// +kubebuilder:validation:Minimum=0
+	MemoryMiB int64 `json:"memoryMiB"`
 }
 
 // ExecutorCounts counts the current attempt's executor pods as last observed.
@@ -715,6 +774,10 @@ type SparkApplicationStatus struct {
 	// UIAddress is the in-cluster address of the current driver's Spark UI.
 	// +optional
 	UIAddress string `json:"uiAddress,omitempty"`
+	// Usage is what the pods of every attempt reserved, in total (the attempts' own usage, including
+	// attempts pastAttempts no longer lists).
+	// +optional
+	Usage *Usage `json:"usage,omitempty"`
 	// TerminationTime is when the application succeeded or failed for good; the TTL counts from it.
 	// +optional
 	TerminationTime *metav1.Time `json:"terminationTime,omitempty"`

@@ -78,8 +78,16 @@ func TestTableViewsGolden(t *testing.T) {
 			{Type: stokev1.ConditionRunning, Status: metav1.ConditionTrue, Reason: "DriverRunning", Message: "the driver is running", LastTransitionTime: *at(6 * time.Minute)},
 		},
 		CurrentAttempt: &stokev1.Attempt{Number: 2, SparkApplicationID: "spark-0123456789abcdef0123456789abcdef", DriverPodName: "pi-2-driver",
-			SubmissionTime: at(7 * time.Minute), DriverStartTime: at(6 * time.Minute)},
+			SubmissionTime: at(7 * time.Minute), DriverStartTime: at(6 * time.Minute),
+			// One executor ended after 30 s; the driver (6 min) and one executor (5 min) still run.
+			Usage: &stokev1.Usage{ExecutorCoreSeconds: 60, ExecutorMemoryGiBSeconds: 60, Executors: 1},
+			UsageLedger: []stokev1.PodUsage{
+				{Name: "pi-2-driver", UID: "u-d2", Role: "driver", Start: *at(6 * time.Minute), MilliCPU: 1000, MemoryMiB: 1408},
+				{Name: "pi-2-exec-2", UID: "u-e2", Role: "executor", Start: *at(5 * time.Minute), MilliCPU: 2000, MemoryMiB: 2048},
+			}},
+		Usage: &stokev1.Usage{DriverCoreSeconds: 720, DriverMemoryGiBSeconds: 990, ExecutorCoreSeconds: 1500, ExecutorMemoryGiBSeconds: 1500, Executors: 3},
 		PastAttempts: []stokev1.Attempt{{Number: 1, DriverPodName: "pi-1-driver", SubmissionTime: at(20 * time.Minute), EndTime: at(8 * time.Minute),
+			Usage:   &stokev1.Usage{DriverCoreSeconds: 720, DriverMemoryGiBSeconds: 990, ExecutorCoreSeconds: 1440, ExecutorMemoryGiBSeconds: 1440, Executors: 2},
 			Outcome: stokev1.OutcomeApplicationFailure, ExitCode: &exit1, Reason: "Error",
 			Message: "the driver exited with code 1: java.lang.IllegalStateException: the input path s3a://bucket/input does not exist"}},
 		Failures:  stokev1.FailureCounts{Application: 1},
@@ -97,7 +105,9 @@ func TestTableViewsGolden(t *testing.T) {
 	done.Spec.Type = stokev1.ApplicationTypePython
 	done.Spec.MainClass, done.Spec.MainApplicationFile = nil, ptr.To("local:///opt/etl.py")
 	seed(t, done, stokev1.SparkApplicationStatus{Phase: stokev1.PhaseSucceeded,
-		CurrentAttempt:  &stokev1.Attempt{Number: 1, DriverPodName: "nightly-etl-1-driver", SubmissionTime: at(40 * time.Minute), EndTime: at(25 * time.Minute), Outcome: stokev1.OutcomeSucceeded, ExitCode: ptr.To(int32(0)), Reason: "Completed"},
+		CurrentAttempt: &stokev1.Attempt{Number: 1, DriverPodName: "nightly-etl-1-driver", SubmissionTime: at(40 * time.Minute), EndTime: at(25 * time.Minute), Outcome: stokev1.OutcomeSucceeded, ExitCode: ptr.To(int32(0)), Reason: "Completed",
+			Usage: &stokev1.Usage{DriverCoreSeconds: 900, DriverMemoryGiBSeconds: 1238, ExecutorCoreSeconds: 5400, ExecutorMemoryGiBSeconds: 7425, Executors: 3}},
+		Usage:           &stokev1.Usage{DriverCoreSeconds: 900, DriverMemoryGiBSeconds: 1238, ExecutorCoreSeconds: 5400, ExecutorMemoryGiBSeconds: 7425, Executors: 3},
 		TerminationTime: at(25 * time.Minute), Executors: stokev1.ExecutorCounts{Requested: 3, Succeeded: 3}})
 	seed(t, sparkPi(ns, "queued"), stokev1.SparkApplicationStatus{})
 	// Events of pi, with fixed times.

@@ -15,7 +15,7 @@ func Operator() *dashboard.DashboardBuilder {
 		}
 	}
 	return newDashboard("stoke-operator", "Stoke operator",
-		"Spark applications run by Stoke: phases, throughput, start-up latencies, failures by reason and the operator's work queues.",
+		"Spark applications run by Stoke: phases, throughput, start-up latencies, failures by reason, reserved core- and GiB-hours and the operator's work queues.",
 		"stoke_applications").
 		WithPanel(panel("Applications by phase", "Applications the operator holds, by phase (stoke_applications).", "short", 12,
 			query{`sum by (phase) (stoke_applications{` + ns + `})`, "{{phase}}"})).
@@ -30,6 +30,9 @@ func Operator() *dashboard.DashboardBuilder {
 			quantiles("end_to_end")...)).
 		WithPanel(panel("Attempt failures by reason", "Attempts that did not succeed, by reason (docs/conditions.md), over the dashboard's range.", "short", 12,
 			query{`sum by (outcome, reason) (increase(stoke_attempts_ended_total{` + ns + `, outcome!="Succeeded"}[$__range]))`, "{{outcome}}: {{reason}}"})).
+		WithPanel(panel("Reserved core-hours and GiB-hours", "What the pods of ended attempts reserved (requests × time), by namespace and role, over the dashboard's range: the basis of cost per run (docs/observability.md).", "short", 12,
+			query{`sum by (namespace, role) (increase(stoke_pod_core_seconds_total{` + ns + `}[$__range])) / 3600`, "core-hours: {{namespace}} {{role}}"},
+			query{`sum by (namespace, role) (increase(stoke_pod_memory_gib_seconds_total{` + ns + `}[$__range])) / 3600`, "GiB-hours: {{namespace}} {{role}}"})).
 		WithPanel(panel("Retries and waits", "Retries per minute, and the 90th percentile of the time spent waiting before an attempt (backoff, missing prerequisites).", "short", 12,
 			query{`sum(rate(stoke_retries_total{` + ns + `}[$__rate_interval])) * 60`, "retries per minute"},
 			query{`histogram_quantile(0.9, sum by (le, cause) (rate(stoke_application_wait_seconds_bucket[$__rate_interval])))`, "p90 wait: {{cause}}"})).

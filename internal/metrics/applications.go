@@ -49,6 +49,14 @@ var (
 		Help:    "Time between two points of an application's life: created_to_submitted (first driver created), submitted_to_driver_running, driver_running_to_finished (per attempt), end_to_end (created to succeeded or failed for good).",
 		Buckets: TransitionBuckets,
 	}, []string{"transition"})
+	CoreSeconds = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stoke_pod_core_seconds_total",
+		Help: "CPU requests (cores) times seconds that the pods of ended attempts held, by namespace and role (driver, executor); added when an attempt ends.",
+	}, []string{"namespace", "role"})
+	MemoryGiBSeconds = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stoke_pod_memory_gib_seconds_total",
+		Help: "Memory requests (GiB) times seconds that the pods of ended attempts held, by namespace and role (driver, executor); added when an attempt ends.",
+	}, []string{"namespace", "role"})
 	WaitSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "stoke_application_wait_seconds",
 		Help:    "Time an application spent waiting before an attempt: backoff (from one attempt's end to the next one's start) and waiting (the Waiting condition: a missing service account, priority class, quota or permission).",
@@ -116,5 +124,6 @@ func (phaseCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(AttemptsStarted, AttemptsEnded, Retries, ApplicationsFinished, TransitionSeconds, WaitSeconds, phaseCollector{})
+	ctrlmetrics.Registry.MustRegister(AttemptsStarted, AttemptsEnded, Retries, ApplicationsFinished, TransitionSeconds, WaitSeconds,
+		CoreSeconds, MemoryGiBSeconds, phaseCollector{})
 }

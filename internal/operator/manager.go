@@ -23,6 +23,7 @@ import (
 	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // Scheme knows the Kubernetes built-in kinds and Stoke's.
@@ -154,17 +155,21 @@ func namespaceMatcher(c client.Reader, selector labels.Selector) func(context.Co
 	}
 }
 
-// podForCache keeps what the reconcilers read from a cached pod: its metadata (without managedFields) and
-// of its status the phase, reason, message, start time, conditions and the containers' names, readiness
-// and states. The spec (containers, env, volumes: most of a driver pod's size), addresses, images and
-// resources are dropped, so a finished driver pod kept for its logs costs the operator little memory.
-// Code that needs more of a pod reads it through the API reader.
+// podForCache keeps what the reconcilers read from a cached pod: its metadata (without managedFields), its
+// resource requests as one annotation (usage.RecordRequests, for the usage ledger), and of its status the
+// phase, reason, message, start time, conditions and the containers' names, readiness and states. The spec
+// (containers, env, volumes: most of a driver pod's size), addresses and images are dropped, so a finished
+// driver pod kept for its logs costs the operator little memory. Code that needs more of a pod reads it
+// through the API reader.
 func podForCache(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
 		return obj, nil // a tombstone
 	}
 	pod.ManagedFields = nil
+	if len(pod.Spec.Containers) > 0 { // not a pod this function has already stripped
+		usage.RecordRequests(pod)
+	}
 	pod.Spec = corev1.PodSpec{}
 	st := pod.Status
 	pod.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, Message: st.Message, StartTime: st.StartTime,

@@ -323,6 +323,11 @@ func dumpNamespace(t *testing.T, ns string) {
 
 // App is a SparkApplication running one of the example jobs in the image of the given Spark version, sized
 // for the local node (small requests, 512m heaps).
+// shortJVM are JVM options for the suite's small jobs on a two-core machine: the client compiler only and
+// the serial collector, which start a JVM with far less CPU than the default C2 compiler and G1 threads.
+// They change how fast the JVMs start, not what Stoke builds or how Spark behaves.
+const shortJVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
 func App(ns, name, version, mainClass string, args ...string) *stokev1.SparkApplication {
 	return &stokev1.SparkApplication{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
@@ -339,10 +344,12 @@ func App(ns, name, version, mainClass string, args ...string) *stokev1.SparkAppl
 			},
 			Driver: stokev1.DriverSpec{SparkPodSpec: stokev1.SparkPodSpec{
 				Cores: ptr.To[int32](1), CoreRequest: ptr.To("100m"), Memory: ptr.To("512m"), ServiceAccount: ptr.To("spark"),
+				JavaOptions: ptr.To(shortJVM),
 			}},
 			Executor: stokev1.ExecutorSpec{
-				SparkPodSpec: stokev1.SparkPodSpec{Cores: ptr.To[int32](1), CoreRequest: ptr.To("100m"), Memory: ptr.To("512m")},
-				Instances:    ptr.To[int32](2),
+				SparkPodSpec: stokev1.SparkPodSpec{Cores: ptr.To[int32](1), CoreRequest: ptr.To("100m"), Memory: ptr.To("512m"),
+					JavaOptions: ptr.To(shortJVM)},
+				Instances: ptr.To[int32](2),
 			},
 			RestartPolicy: stokev1.RestartPolicy{Type: stokev1.RestartNever},
 			Timeouts:      stokev1.Timeouts{DriverStartSeconds: ptr.To[int32](300)},

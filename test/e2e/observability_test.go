@@ -371,10 +371,15 @@ func TestPrometheusScrapesStokeAndSpark(t *testing.T) {
 	}
 }
 
+// observedSlices is SparkPi's slice count for the runs the observability test queries: enough tasks that the
+// driver reports its executors over several 2-second scrapes (with 4 slices a short-JVM run is over
+// between two), so that the dashboards' rate() queries have samples to work on.
+const observedSlices = "800"
+
 // runSparkPi runs SparkPi in ns and records it for the observability test.
 func runSparkPi(t *testing.T, ns, version string) *stokev1.SparkApplication {
 	t.Helper()
-	create(t, App(ns, "pi", version, sparkPi, "4"))
+	create(t, App(ns, "pi", version, sparkPi, observedSlices))
 	app := waitPhase(t, ns, "pi", jobTimeout, stokev1.PhaseSucceeded, stokev1.PhaseFailed)
 	if app.Status.Phase == stokev1.PhaseSucceeded {
 		sparkPiRuns.Store(version, ns)

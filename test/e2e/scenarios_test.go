@@ -227,8 +227,8 @@ func TestExecutorLossIsReplaced(t *testing.T) {
 func TestDynamicAllocationScalesUpAndDown(t *testing.T) {
 	eachVersion(t, func(t *testing.T, version string) {
 		ns := Namespace(t)
-		// One busy stage of 12 three-second tasks, then 60 idle seconds.
-		app := App(ns, "dyn", version, loadJob, "1", "12", "3", "60")
+		// One busy stage of 12 three-second tasks, then 30 idle seconds (executors idle out after 5).
+		app := App(ns, "dyn", version, loadJob, "1", "12", "3", "30")
 		app.Spec.Executor.Instances = nil
 		app.Spec.DynamicAllocation = &stokev1.DynamicAllocation{
 			Enabled: true, InitialExecutors: ptr.To[int32](0), MinExecutors: ptr.To[int32](0), MaxExecutors: ptr.To[int32](3),
@@ -236,6 +236,7 @@ func TestDynamicAllocationScalesUpAndDown(t *testing.T) {
 		}
 		app.Spec.SparkConf["spark.dynamicAllocation.schedulerBacklogTimeout"] = "1s"
 		app.Spec.SparkConf["spark.dynamicAllocation.sustainedSchedulerBacklogTimeout"] = "1s"
+		lifetimes := watchPodLifetimes(t, ns)
 		create(t, app)
 		id := driverID(t, ns, "dyn")
 		peak := 0
@@ -255,6 +256,8 @@ func TestDynamicAllocationScalesUpAndDown(t *testing.T) {
 		if got.Status.Phase != stokev1.PhaseSucceeded {
 			t.Fatalf("phase %s", got.Status.Phase)
 		}
+		// The executors that came and went are in the application's usage, as long as the pods lived.
+		checkUsage(t, got, lifetimes.usage())
 	})
 }
 

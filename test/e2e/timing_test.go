@@ -171,6 +171,8 @@ func TestTimingAgainstSparkSubmit(t *testing.T) {
 				"--conf", "spark.kubernetes.executor.request.cores=100m",
 				"--conf", "spark.driver.memory=512m", "--conf", "spark.executor.memory=512m",
 				"--conf", "spark.executor.instances=2", "--conf", "spark.ui.showConsoleProgress=false",
+				// The same JVM options as the Stoke path's application (App), so that both start alike.
+				"--conf", "spark.driver.extraJavaOptions=" + shortJVM, "--conf", "spark.executor.extraJavaOptions=" + shortJVM,
 				examplesJar, "4",
 			}
 			clock2 := startPodClock(ns2)

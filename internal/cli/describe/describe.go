@@ -22,6 +22,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
 	"github.com/stokehq/stoke/internal/cli/workflow"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // RecentEvents is how many events describe shows.
@@ -138,6 +139,11 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	if st.UIAddress != "" {
 		field("Spark UI", fmt.Sprintf("%s (stoke ui %s)", st.UIAddress, app.Name))
 	}
+	if u := usage.LiveTotal(st, now); u != nil {
+		field("Usage", usage.Summary(u)+" (requests × time, all attempts)")
+		field("Usage by role", fmt.Sprintf("driver %d, %d; %d executors %d, %d (core-s, GiB-s)",
+			u.DriverCoreSeconds, u.DriverMemoryGiBSeconds, u.Executors, u.ExecutorCoreSeconds, u.ExecutorMemoryGiBSeconds))
+	}
 	if st.NextAttemptTime != nil {
 		field("Next attempt", "in "+output.Duration(st.NextAttemptTime.Sub(now)))
 	}
@@ -149,7 +155,7 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	if len(attempts) == 0 {
 		b.WriteString("  none yet\n")
 	} else {
-		t := &output.Table{Header: []string{"#", "OUTCOME", "REASON", "EXIT", "STARTED", "RAN"}, Indent: "  ",
+		t := &output.Table{Header: []string{"#", "OUTCOME", "REASON", "EXIT", "STARTED", "RAN", "CORE-S", "GIB-S"}, Indent: "  ",
 			MaxWidth: output.TableWidth, Shrink: []int{2}}
 		if p != (output.Palette{}) {
 			t.Colour = func(col int, s string) string {
@@ -180,7 +186,12 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 			if reason == "" {
 				reason = "-"
 			}
-			t.Rows = append(t.Rows, []string{fmt.Sprint(a.Number), outcome, reason, exit, started, ran})
+			cores, mem := "-", "-"
+			if a.Usage != nil || len(a.UsageLedger) > 0 {
+				u := usage.Live(&a, now)
+				cores, mem = fmt.Sprint(u.DriverCoreSeconds+u.ExecutorCoreSeconds), fmt.Sprint(u.DriverMemoryGiBSeconds+u.ExecutorMemoryGiBSeconds)
+			}
+			t.Rows = append(t.Rows, []string{fmt.Sprint(a.Number), outcome, reason, exit, started, ran, cores, mem})
 		}
 		_ = t.Write(&b)
 		for _, a := range attempts {

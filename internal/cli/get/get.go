@@ -23,6 +23,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/output"
 	"github.com/stokehq/stoke/internal/cli/schedule"
 	"github.com/stokehq/stoke/internal/cli/workflow"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // Options are the flags and arguments of `stoke get`.
@@ -134,7 +135,7 @@ func colourPhase(header []string, p output.Palette) func(int, string) string {
 
 // AppTable lays out applications as `stoke get apps` shows them, at the given time.
 func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wide bool) *output.Table {
-	t := output.NewListTable([]string{"NAME", "PHASE", "ATTEMPT", "DURATION", "EXECUTORS", "AGE"}, []string{"DRIVER", "IMAGE"}, []int{0}, withNamespace, wide)
+	t := output.NewListTable([]string{"NAME", "PHASE", "ATTEMPT", "DURATION", "EXECUTORS", "AGE"}, []string{"DRIVER", "IMAGE", "USAGE"}, []int{0}, withNamespace, wide)
 	for i := range items {
 		a := &items[i]
 		attempt, run := "-", "-"
@@ -150,7 +151,7 @@ func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wi
 			if cur := a.Status.CurrentAttempt; cur != nil && cur.DriverPodName != "" {
 				driver = cur.DriverPodName
 			}
-			row = append(row, driver, a.Spec.Image)
+			row = append(row, driver, a.Spec.Image, usage.Summary(usage.LiveTotal(&a.Status, now)))
 		}
 		t.AddListRow(a.Namespace, row)
 	}

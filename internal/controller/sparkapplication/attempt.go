@@ -17,6 +17,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/spark"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // followAttempt observes the running attempt and ends it when the driver or a deadline says so. It reports
@@ -45,6 +46,7 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 	counts := CountExecutors(executors)
 	counts.Requested = RequestedExecutors(&app.Spec)
 	app.Status.Executors = counts
+	usage.Observe(&app.Status, pod, executors, r.departures.End, p.now)
 	if driver.StartedAt != nil && cur.DriverStartTime == nil {
 		cur.DriverStartTime = &metav1.Time{Time: *driver.StartedAt}
 		p.event(corev1.EventTypeNormal, ReasonDriverRunning, "Attempt %d: driver %s is running", cur.Number, cur.DriverPodName)
@@ -128,6 +130,9 @@ func (r *Reconciler) endAttempt(ctx context.Context, p *pass, end *Ending) error
 // stopAttempt removes what the attempt still runs and records its ending, without deciding what follows.
 func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) error {
 	st, gen, cur := &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
+	if err := r.closeUsage(ctx, p); err != nil {
+		return err
+	}
 	if err := r.cleanupAttempt(ctx, p.app, cur, end.DeleteDriver); err != nil {
 		return err
 	}
@@ -140,6 +145,27 @@ func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) erro
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
 	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonAttemptEnded, "no driver runs")
+	return nil
+}
+
+// closeUsage counts what the attempt's pods reserved up to its end, before they are stopped.
+func (r *Reconciler) closeUsage(ctx context.Context, p *pass) error {
+	cur := p.app.Status.CurrentAttempt
+	var driver *corev1.Pod
+	if cur.DriverPodName != "" {
+		var err error
+		if driver, err = r.driverPod(ctx, p.app.Namespace, cur.DriverPodName); err != nil {
+			return err
+		}
+	}
+	var executors []corev1.Pod
+	if cur.SparkApplicationID != "" {
+		var err error
+		if executors, err = r.executorPods(ctx, p.app.Namespace, cur.SparkApplicationID); err != nil {
+			return err
+		}
+	}
+	usage.Close(&p.app.Status, driver, executors, r.departures.End, p.now)
 	return nil
 }
 

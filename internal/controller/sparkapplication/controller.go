@@ -31,6 +31,7 @@ import (
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;delete
@@ -95,6 +96,8 @@ type Reconciler struct {
 	lastWrite sync.Map
 	// probes remembers executor pod shapes that passed a dry run recently.
 	probes executorProbes
+	// departures remembers when deleted pods ended, for the usage ledger.
+	departures usage.Departures
 }
 
 type statusWrite struct {
@@ -169,6 +172,9 @@ func (r *Reconciler) podToApplication(ctx context.Context, obj client.Object) []
 	name := obj.GetAnnotations()[spark.AnnotationApplication]
 	if name == "" {
 		return nil
+	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		r.departures.Record(pod, r.Options.Clock.Now())
 	}
 	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}
 	app := &stokev1.SparkApplication{}

@@ -10,6 +10,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/metrics"
+	"github.com/stokehq/stoke/internal/usage"
 )
 
 // Transition is one change between the status an application had and the status just written, as the
@@ -22,6 +23,8 @@ type Transition struct {
 	// Histogram and Seconds: the latency the transition measures (Histogram empty when none).
 	Histogram, Label string
 	Seconds          float64
+	// Usage of an ended attempt.
+	Usage *stokev1.Usage
 }
 
 // Transition kinds.
@@ -58,7 +61,7 @@ func StatusTransitions(created time.Time, before, after *stokev1.SparkApplicatio
 				Label: metrics.TransitionSubmittedToRunning, Seconds: seconds2(a.SubmissionTime.Time, a.DriverStartTime.Time)})
 		}
 		if a.Outcome != "" && (!seen || old.Outcome == "") {
-			t := Transition{Kind: TransitionAttemptEnded, Outcome: string(a.Outcome), Reason: a.Reason}
+			t := Transition{Kind: TransitionAttemptEnded, Outcome: string(a.Outcome), Reason: a.Reason, Usage: a.Usage}
 			if a.DriverStartTime != nil && a.EndTime != nil {
 				t.Histogram, t.Label, t.Seconds = histogramTransition, metrics.TransitionRunningToFinished, seconds2(a.DriverStartTime.Time, a.EndTime.Time)
 			}
@@ -122,6 +125,12 @@ func recordTransitions(app *stokev1.SparkApplication, before *stokev1.SparkAppli
 			metrics.AttemptsStarted.WithLabelValues(ns).Inc()
 		case TransitionAttemptEnded:
 			metrics.AttemptsEnded.WithLabelValues(ns, t.Outcome, metrics.Reason(t.Reason)).Inc()
+			if u := t.Usage; u != nil {
+				metrics.CoreSeconds.WithLabelValues(ns, usage.RoleDriver).Add(float64(u.DriverCoreSeconds))
+				metrics.CoreSeconds.WithLabelValues(ns, usage.RoleExecutor).Add(float64(u.ExecutorCoreSeconds))
+				metrics.MemoryGiBSeconds.WithLabelValues(ns, usage.RoleDriver).Add(float64(u.DriverMemoryGiBSeconds))
+				metrics.MemoryGiBSeconds.WithLabelValues(ns, usage.RoleExecutor).Add(float64(u.ExecutorMemoryGiBSeconds))
+			}
 		case TransitionRetrying:
 			metrics.Retries.WithLabelValues(ns).Inc()
 		case TransitionFinished:

@@ -99,14 +99,17 @@ func pushPastAttempt(status *stokev1.SparkApplicationStatus, max int) {
 }
 
 // ProgressOnly reports whether after differs from before only in executor progress: the executor counts,
-// and the first executor's start time when no executor start timeout depends on it having been stored.
+// the usage ledger and what it has counted, and the first executor's start time when no executor start
+// timeout depends on it having been stored.
 func ProgressOnly(before, after *stokev1.SparkApplicationStatus, spec *stokev1.SparkApplicationSpec) bool {
 	if before.CurrentAttempt == nil || after.CurrentAttempt == nil {
 		return false
 	}
 	b, a := *before, *after
 	b.Executors, a.Executors = stokev1.ExecutorCounts{}, stokev1.ExecutorCounts{}
+	b.Usage, a.Usage = nil, nil
 	bc, ac := *before.CurrentAttempt, *after.CurrentAttempt
+	bc.Usage, ac.Usage, bc.UsageLedger, ac.UsageLedger = nil, nil, nil, nil
 	if seconds(spec.Timeouts.ExecutorStartSeconds) == 0 {
 		bc.FirstExecutorTime, ac.FirstExecutorTime = nil, nil
 	}
