@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -143,6 +144,77 @@ type SparkApplicationSpec struct {
 	// are on (docs/observability.md).
 	// +optional
 	Monitoring Monitoring `json:"monitoring,omitempty"`
+	// UI exposes each attempt's live Spark UI outside the driver pod through a Service and, optionally, an
+	// Ingress; both are deleted when the attempt ends (docs/observability.md).
+	// +optional
+	UI *SparkUI `json:"ui,omitempty"`
+}
+
+// SparkUI exposes the live Spark UI of each attempt. It needs the Spark UI (sparkConf spark.ui.enabled
+// not false).
+type SparkUI struct {
+	// Service creates a Service <prefix>-ui-svc for the driver's UI port with every attempt. An Ingress
+	// implies a ClusterIP one.
+	// +optional
+	Service *UIService `json:"service,omitempty"`
+	// Ingress creates an Ingress <prefix>-ui-ingress routing a path to that Service with every attempt, and
+	// sets spark.ui.proxyBase (unless sparkConf does) so that the UI's links carry that path. Spark serves
+	// its pages at /, so the ingress controller must strip the path before forwarding: for example
+	// ingress-nginx's rewrite-target annotation with a regular expression path, or a Traefik StripPrefix
+	// middleware (docs/observability.md shows both).
+	// +optional
+	Ingress *UIIngress `json:"ingress,omitempty"`
+}
+
+// UIService is the Service of the live Spark UI.
+type UIService struct {
+	// Type is ClusterIP (the default), NodePort or LoadBalancer.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	Type corev1.ServiceType `json:"type,omitempty"`
+	// Annotations of the Service, for example a cloud load balancer's.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// UIIngress is the Ingress of the live Spark UI.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName) || has(self.host)",message="ui.ingress.tlsSecretName needs ui.ingress.host"
+// +kubebuilder:validation:XValidation:rule="!has(self.pathType) || self.pathType != 'ImplementationSpecific' || has(self.proxyBase)",message="ui.ingress.pathType ImplementationSpecific needs ui.ingress.proxyBase: the path is then the controller's own syntax"
+type UIIngress struct {
+	// Host the rule matches; empty matches every host.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Host string `json:"host,omitempty"`
+	// ClassName is the Ingress's ingressClassName; unset uses the cluster's default class.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ClassName *string `json:"className,omitempty"`
+	// Path of the rule; default /<namespace>/<name>, the same for every attempt.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	Path string `json:"path,omitempty"`
+	// PathType is Prefix (the default) or ImplementationSpecific, for a controller that takes a regular
+	// expression in path (then set proxyBase).
+	// +optional
+	// +kubebuilder:validation:Enum=Prefix;ImplementationSpecific
+	PathType *networkingv1.PathType `json:"pathType,omitempty"`
+	// ProxyBase is the path the UI's links start with (spark.ui.proxyBase); default the path, without a
+	// trailing slash.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/[^\s]*$`
+	ProxyBase string `json:"proxyBase,omitempty"`
+	// Annotations of the Ingress: what your controller needs to strip the path, authenticate, and so on.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// TLSSecretName names a Secret of the application's namespace holding the certificate for host; the
+	// Ingress then serves the UI over HTTPS.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
 }
 
 // Monitoring configures what an application exposes to monitoring systems.
@@ -774,6 +846,11 @@ type SparkApplicationStatus struct {
 	// UIAddress is the in-cluster address of the current driver's Spark UI.
 	// +optional
 	UIAddress string `json:"uiAddress,omitempty"`
+	// UIURL is where spec.ui.ingress serves the current driver's Spark UI: https://host/path/ with a TLS
+	// secret, http://host/path/ with a host, else the path alone (on whatever host your ingress controller
+	// answers). Empty while no driver runs.
+	// +optional
+	UIURL string `json:"uiURL,omitempty"`
 	// Usage is what the pods of every attempt reserved, in total (the attempts' own usage, including
 	// attempts pastAttempts no longer lists).
 	// +optional

@@ -69,6 +69,10 @@ type Objects struct {
 	Claims []*corev1.PersistentVolumeClaim
 	// ExecutorTemplate is the pod template stored in the ConfigMap for the driver to create executors from.
 	ExecutorTemplate *corev1.Pod
+	// UIService and UIIngress expose the live Spark UI when spec.ui asks for them (nil otherwise). They are
+	// Stoke's, not spark-submit's, and are deleted when the attempt ends.
+	UIService *corev1.Service
+	UIIngress *networkingv1.Ingress
 }
 
 // InvalidSpecError is a spec the builder cannot render; retrying does not help.
@@ -119,6 +123,8 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 		NetworkPolicy:    buildNetworkPolicy(app, names),
 		Claims:           claims,
 		ExecutorTemplate: executorTemplate,
+		UIService:        buildUIService(app, names),
+		UIIngress:        buildUIIngress(app, names),
 	}, nil
 }
 

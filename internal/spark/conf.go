@@ -128,6 +128,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	}
 	dynamicAllocationProperties(p, spec.DynamicAllocation)
 	metricsProperties(p, app)
+	uiProperties(p, app)
 
 	// The system properties of spark-submit's Kubernetes feature steps.
 	p["spark.app.id"] = names.AppID

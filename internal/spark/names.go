@@ -31,6 +31,8 @@ type Names struct {
 	NetworkPolicy string
 	// ExecutorPrefix is spark.kubernetes.executor.podNamePrefix; executors are <prefix>-exec-<id>.
 	ExecutorPrefix string
+	// UIService and UIIngress expose the live Spark UI when spec.ui asks for them.
+	UIService, UIIngress string
 }
 
 // NamesFor returns the names of the given attempt of the application with this name and UID.
@@ -44,6 +46,8 @@ func NamesFor(appName string, appUID types.UID, attempt int32) Names {
 		ConfigMap:      prefix + "-driver-conf-map",
 		NetworkPolicy:  prefix + "-policy",
 		ExecutorPrefix: prefix,
+		UIService:      prefix + "-ui-svc",
+		UIIngress:      prefix + "-ui-ingress",
 	}
 }
 

@@ -39,6 +39,8 @@ func TestNamesForShortValidName(t *testing.T) {
 				ConfigMap:      tc.prefix + "-driver-conf-map",
 				NetworkPolicy:  tc.prefix + "-policy",
 				ExecutorPrefix: tc.prefix,
+				UIService:      tc.prefix + "-ui-svc",
+				UIIngress:      tc.prefix + "-ui-ingress",
 			}
 			if n != want {
 				t.Errorf("NamesFor(%q, %d) =\n  %+v\nwant\n  %+v", tc.name, tc.attempt, n, want)
@@ -82,13 +84,12 @@ func TestNamesForHashedNames(t *testing.T) {
 			if strings.Contains(n.Prefix, "--") {
 				t.Errorf("prefix %q has a double dash", n.Prefix)
 			}
-			if errs := validation.IsDNS1035Label(n.DriverService); len(errs) > 0 {
-				t.Errorf("service name %q: %v", n.DriverService, errs)
+			for _, svc := range []string{n.DriverService, n.UIService} {
+				if errs := validation.IsDNS1035Label(svc); len(errs) > 0 {
+					t.Errorf("service name %q: %v", svc, errs)
+				}
 			}
-			if len(n.DriverService) > 63 {
-				t.Errorf("service name %q is longer than 63", n.DriverService)
-			}
-			for _, obj := range []string{n.DriverPod, n.ConfigMap} {
+			for _, obj := range []string{n.DriverPod, n.ConfigMap, n.UIIngress} {
 				if errs := validation.IsDNS1123Subdomain(obj); len(errs) > 0 {
 					t.Errorf("object name %q: %v", obj, errs)
 				}

@@ -72,6 +72,11 @@ var cases = []Case{
 		s.SparkConf = map[string]string{"spark.metrics.conf.*.sink.prometheusServlet.path": "/prom", "spark.ui.port": "4050",
 			"spark.metrics.namespace": "${spark.app.name}"}
 	}))},
+	// The live UI behind an Ingress: the driver gets spark.ui.proxyBase and spark.ui.proxyRedirectUri, which
+	// spark-submit given the same properties renders alike (the UI Service and Ingress are Stoke's own).
+	{Name: "ui-ingress", App: app("shown", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Host: "spark.example.com"}}
+	}))},
 	{Name: "java-no-args", App: app("java-pi", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.Type = stokev1.ApplicationTypeJava
 		s.MainClass = ptr("org.apache.spark.examples.JavaSparkPi")

@@ -113,10 +113,14 @@ func TestConvertReportsEveryDroppedField(t *testing.T) {
 		return false
 	}
 	mon := read("13-monitoring-ui.yaml")[0]
-	for _, f := range []string{"spec.monitoring.prometheus", "spec.sparkUIOptions", "spec.driverIngressOptions"} {
+	for _, f := range []string{"spec.monitoring.prometheus", "spec.sparkUIOptions.servicePort", "spec.driverIngressOptions"} {
 		if !has(mon.Report.Dropped, f+":") {
 			t.Errorf("%s not reported as dropped: %v", f, mon.Report.Dropped)
 		}
+	}
+	if ui := mon.App.Spec.UI; ui == nil || ui.Service.Type != "NodePort" || ui.Ingress == nil ||
+		ui.Ingress.Annotations["kubernetes.io/ingress.class"] != "nginx" || !has(mon.Report.Notes, "spec.sparkUIOptions:") {
+		t.Errorf("sparkUIOptions should map to spec.ui (a NodePort Service and an Ingress with the annotations) with a note: %+v, notes %v", ui, mon.Report.Notes)
 	}
 	if !has(mon.Report.Notes, "spec.monitoring:") || mon.App.Spec.Monitoring.Metrics != nil {
 		t.Errorf("exposed kubeflow metrics should map to Stoke's default metrics with a note: metrics %v, notes %v", mon.App.Spec.Monitoring.Metrics, mon.Report.Notes)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -119,6 +120,7 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 	f.into("timeToLiveSeconds", &spec.TimeToLiveSeconds)
 	convertDynamicAllocation(f.child("dynamicAllocation"), spec)
 	convertMonitoring(f.child("monitoring"), spec)
+	convertUI(f.child("sparkUIOptions"), spec)
 
 	for k, v := range userConf {
 		conf[k] = v // the user's own sparkConf wins over what other fields translated to
@@ -152,10 +154,42 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 		"retryInterval":         "deprecated in kubeflow; use restartPolicy.onFailureRetryInterval",
 		"pythonVersion":         "Spark 3 and later use the image's Python; there is no setting",
 		"batchSchedulerOptions": "Stoke creates no PodGroup; queueing is Stoke's own (SparkQueue)",
-		"sparkUIOptions":        "Stoke creates no UI Service or Ingress beyond the driver Service; use stoke ui",
 		"driverIngressOptions":  "Stoke creates no Ingress for driver ports",
 	})
 	return nil
+}
+
+// convertUI maps kubeflow's sparkUIOptions onto spec.ui: its Service type and annotations, and an Ingress
+// when it has ingress annotations or TLS. kubeflow's Ingress host and path come from the operator's
+// ingress-url-format flag, which the application does not carry: the path becomes Stoke's default
+// (/<namespace>/<name>) and a host is taken from the TLS section only.
+func convertUI(f *fields, spec *stokev1.SparkApplicationSpec) {
+	if len(f.m) == 0 {
+		return
+	}
+	ui := &stokev1.SparkUI{Service: &stokev1.UIService{}}
+	var typ string
+	if f.into("serviceType", &typ) {
+		ui.Service.Type = corev1.ServiceType(typ)
+	}
+	f.into("serviceAnnotations", &ui.Service.Annotations)
+	var annotations map[string]string
+	var tls []networkingv1.IngressTLS
+	f.into("ingressAnnotations", &annotations)
+	f.into("ingressTLS", &tls)
+	if len(annotations) > 0 || len(tls) > 0 {
+		ui.Ingress = &stokev1.UIIngress{Annotations: annotations}
+		if len(tls) > 0 && len(tls[0].Hosts) > 0 {
+			ui.Ingress.Host, ui.Ingress.TLSSecretName = tls[0].Hosts[0], tls[0].SecretName
+		}
+		f.r.note(f.path, "spec.ui.ingress at Stoke's path /<namespace>/<name> (kubeflow's comes from the operator's ingress-url-format); the ingress controller must strip it (docs/observability.md)")
+	}
+	spec.UI = ui
+	f.dropRest(map[string]string{
+		"servicePort":     "the UI Service uses the driver's UI port (sparkConf spark.ui.port)",
+		"servicePortName": "the UI Service's port is named spark-ui",
+		"serviceLabels":   "the UI Service carries spark-app-selector only",
+	})
 }
 
 func convertRestart(f *fields, spec *stokev1.SparkApplicationSpec) {

@@ -139,6 +139,9 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	if st.UIAddress != "" {
 		field("Spark UI", fmt.Sprintf("%s (stoke ui %s)", st.UIAddress, app.Name))
 	}
+	if st.UIURL != "" {
+		field("UI Ingress", st.UIURL)
+	}
 	if u := usage.LiveTotal(st, now); u != nil {
 		field("Usage", usage.Summary(u)+" (requests × time, all attempts)")
 		field("Usage by role", fmt.Sprintf("driver %d, %d; %d executors %d, %d (core-s, GiB-s)",

@@ -3,6 +3,7 @@ package sparkapplication_test
 import (
 	"context"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"path/filepath"
@@ -69,6 +70,18 @@ func TestBadSpecsRejectedAtAdmission(t *testing.T) {
 		{"too many cores", func(s *stokev1.SparkApplicationSpec) { s.Executor.Cores = ptr(int32(5000)) }, []string{"spec.executor.cores"}},
 		{"driver start timeout beyond 30 days", func(s *stokev1.SparkApplicationSpec) { s.Timeouts.DriverStartSeconds = ptr(int32(2592001)) }, []string{"spec.timeouts.driverStartSeconds"}},
 		{"TTL beyond ten years", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(315360001)) }, []string{"spec.timeToLiveSeconds"}},
+		{"UI TLS without a host", func(s *stokev1.SparkApplicationSpec) {
+			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{TLSSecretName: "cert"}}
+		}, []string{"spec.ui.ingress", "tlsSecretName needs ui.ingress.host"}},
+		{"UI regular expression path without a proxy base", func(s *stokev1.SparkApplicationSpec) {
+			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Path: "/pi(/|$)(.*)", PathType: ptr(networkingv1.PathTypeImplementationSpecific)}}
+		}, []string{"spec.ui.ingress", "needs ui.ingress.proxyBase"}},
+		{"UI path not starting with a slash", func(s *stokev1.SparkApplicationSpec) {
+			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Path: "spark"}}
+		}, []string{"spec.ui.ingress.path"}},
+		{"UI host with a capital", func(s *stokev1.SparkApplicationSpec) {
+			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Host: "Spark.example.com"}}
+		}, []string{"spec.ui.ingress.host"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -70,6 +71,7 @@ func (r *Reconciler) setProgressConditions(p *pass, driver DriverObservation) {
 	if driver.Phase == DriverRunning {
 		setCondition(st, gen, stokev1.ConditionRunning, true, ReasonDriverRunning, fmt.Sprintf("attempt %d: the driver is running", cur.Number))
 		st.UIAddress = fmt.Sprintf("http://%s.%s.svc:%d", spark.NamesFor(p.app.Name, p.app.UID, cur.Number).DriverService, p.app.Namespace, spark.UIPortOf(p.app.Spec.SparkConf))
+		st.UIURL = spark.UIURL(p.app)
 	} else {
 		setCondition(st, gen, stokev1.ConditionRunning, false, orDefault(driver.Reason, ReasonDriverPending), driver.Message)
 	}
@@ -140,7 +142,7 @@ func (r *Reconciler) stopAttempt(ctx context.Context, p *pass, end *Ending) erro
 	cur.Outcome, cur.Reason, cur.ExitCode = end.Outcome, conditions.Reason(end.Reason), end.ExitCode
 	cur.Message = conditions.Bound(end.Message, conditions.MaxAttemptMessage)
 	cur.Result = conditions.Bound(end.Result, conditions.MaxResult)
-	st.UIAddress = ""
+	st.UIAddress, st.UIURL = "", ""
 	st.Executors.Pending, st.Executors.Running = 0, 0
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonAttemptEnded, fmt.Sprintf("attempt %d ended: %s", cur.Number, end.Reason))
@@ -224,6 +226,12 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	}
 	for _, c := range objs.Claims {
 		owned = append(owned, c)
+	}
+	if objs.UIService != nil {
+		owned = append(owned, objs.UIService)
+	}
+	if objs.UIIngress != nil {
+		owned = append(owned, objs.UIIngress)
 	}
 	for _, obj := range owned {
 		spark.OwnedByDriver(obj, pod)
@@ -500,8 +508,8 @@ func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) 
 }
 
 // cleanupAttempt deletes what an ended attempt no longer needs: its driver Service (the Spark UI address),
-// its executors, and the driver pod when it still runs. A driver pod whose Spark container ended is kept
-// for its logs; the garbage collector removes it with the application.
+// its UI Service and Ingress (spec.ui), its executors, and the driver pod when it still runs. A driver pod
+// whose Spark container ended is kept for its logs; the garbage collector removes it with the application.
 func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkApplication, cur *stokev1.Attempt, deleteDriver bool) error {
 	namespace := app.Namespace
 	if deleteDriver {
@@ -510,16 +518,35 @@ func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkAppli
 			return fmt.Errorf("deleting driver pod %s: %w", pod.Name, err)
 		}
 	}
-	svcKey := types.NamespacedName{Namespace: namespace, Name: spark.NamesFor(app.Name, app.UID, cur.Number).DriverService}
-	svc := &corev1.Service{}
-	if err := r.APIReader.Get(ctx, svcKey, svc); err == nil {
-		if err := r.Client.Delete(ctx, svc); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting driver service %s: %w", svc.Name, err)
+	names := spark.NamesFor(app.Name, app.UID, cur.Number)
+	gone := []client.Object{&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: names.DriverService}}}
+	if spark.UIServiceWanted(app) {
+		// Only looked for when the spec asks for them. A spec that stopped asking while the attempt ran
+		// ended it with its driver pod deleted, and the garbage collector removes them with that pod.
+		gone = append(gone, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: names.UIService}},
+			&networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: names.UIIngress}})
+	}
+	for _, obj := range gone {
+		if err := r.deleteIfPresent(ctx, obj); err != nil {
+			return err
 		}
-	} else if !apierrors.IsNotFound(err) {
-		return fmt.Errorf("reading driver service %s: %w", svcKey.Name, err)
 	}
 	return r.removeLeftoverExecutors(ctx, namespace, cur)
+}
+
+// deleteIfPresent deletes the object when a live read finds it (the operator does not cache Services and
+// Ingresses): an attempt's Service or Ingress that is already gone, or was never asked for, costs a GET.
+func (r *Reconciler) deleteIfPresent(ctx context.Context, obj client.Object) error {
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("reading %s %s: %w", kindOf(obj), obj.GetName(), err)
+	}
+	if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting %s %s: %w", kindOf(obj), obj.GetName(), err)
+	}
+	return nil
 }
 
 // removeLeftoverExecutors deletes executor pods of an ended attempt that are still there (for example

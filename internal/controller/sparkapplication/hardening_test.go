@@ -198,6 +198,11 @@ func TestBadApplicationsFailClearlyBeforeAnyPod(t *testing.T) {
 			s.Monitoring.Metrics = ptr(true)
 			s.SparkConf = map[string]string{"spark.ui.enabled": "false"}
 		}, sparkapplication.ReasonInvalidSpec, []string{"spec.monitoring.metrics", "spark.ui.enabled"}},
+		{"ui-ingress-without-ui", func(s *stokev1.SparkApplicationSpec) {
+			s.Monitoring.Metrics = ptr(false)
+			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{}}
+			s.SparkConf = map[string]string{"spark.ui.enabled": "false"}
+		}, sparkapplication.ReasonInvalidSpec, []string{"spec.ui", "spark.ui.enabled"}},
 	}
 	for _, tc := range cases {
 		app := newApp(ns, tc.name)
