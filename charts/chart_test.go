@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/stokehq/stoke/internal/operator"
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -84,13 +85,30 @@ var modes = []struct {
 		"--set", "nodeSelector.role=control", "--set", "tolerations[0].key=control,tolerations[0].operator=Exists",
 		"--set", "sparkJobNamespaces={jobs}", "--set", "crds.apply=false", "--set", "metrics.secure=false",
 		"--set", "image.digest=sha256:" + strings.Repeat("ab", 32), "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor", "--api-versions", "monitoring.coreos.com/v1/PodMonitor"}},
+	{"history", []string{"--set", "eventLog.dir=file:/spark-events", "--set", "eventLog.volume.persistentVolumeClaim=spark-events",
+		"--set-string", "eventLog.sparkConf.spark\\.eventLog\\.rolling\\.enabled=true", "--set", "historyServer.enabled=true",
+		"--set-string", "historyServer.sparkConf.spark\\.history\\.fs\\.cleaner\\.enabled=true"}},
+}
+
+// operatorObjects are a rendering's objects of the kind that belong to the operator itself (not to the
+// History Server).
+func operatorObjects[T any](t *testing.T, rendered, kind string) []T {
+	t.Helper()
+	var mine objects
+	for _, m := range parse(t, rendered) {
+		labels, _ := m["metadata"].(map[string]any)["labels"].(map[string]any)
+		if labels["app.kubernetes.io/component"] != "history-server" {
+			mine = append(mine, m)
+		}
+	}
+	return each[T](t, mine, kind)
 }
 
 func TestLint(t *testing.T) {
 	for _, m := range modes {
 		var sets []string
 		for i := 0; i < len(m.args); i++ {
-			if m.args[i] == "--set" {
+			if m.args[i] == "--set" || m.args[i] == "--set-string" {
 				sets = append(sets, m.args[i], m.args[i+1])
 				i++
 			}
@@ -148,6 +166,12 @@ func TestSchemaRejectsBadValues(t *testing.T) {
 		{"serviceAccount.create=false", "serviceAccount.name"},
 		{"leaderElection.renewDeadline=9s", "leaderElection.renewDeadline (9s) must be shorter than leaderElection.leaseDuration (8s)"},
 		{"leaderElection.retryPeriod=5500ms", "1.2 × leaderElection.retryPeriod (5500ms)"},
+		{"eventLog.dir=spark-events", "dir"},
+		{"eventLog.dir=file:/spark-events", "volume"},
+		{"eventLog.dir=/e,eventLog.volume.nfs=server", "nfs"},
+		{"eventLog.dir=/e,eventLog.volume.hostPath=/a,eventLog.volume.nfs=s:/b", "volume"},
+		{"historyServer.enabled=true", "historyServer.enabled needs eventLog.dir"},
+		{"historyServer.daemonMemory=lots", "daemonMemory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.set, func(t *testing.T) {
@@ -211,7 +235,7 @@ func each[T any](t *testing.T, objs objects, kind string) []T {
 func TestOperatorConfigLoads(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			cms := each[corev1.ConfigMap](t, parse(t, render(t, m.args...)), "ConfigMap")
+			cms := operatorObjects[corev1.ConfigMap](t, render(t, m.args...), "ConfigMap")
 			if len(cms) != 1 {
 				t.Fatalf("%d ConfigMaps, want 1", len(cms))
 			}
@@ -235,6 +259,15 @@ func TestOperatorConfigLoads(t *testing.T) {
 				if cfg.Namespaces != nil || !cfg.MetricsSecure || !cfg.ApplyCRDs {
 					t.Errorf("default config: namespaces %v, metricsSecure %v, applyCRDs %v", cfg.Namespaces, cfg.MetricsSecure, cfg.ApplyCRDs)
 				}
+				if cfg.EventLog != nil {
+					t.Errorf("default config turns the event log on: %+v", cfg.EventLog)
+				}
+			case "history":
+				want := &spark.EventLog{Dir: "file:/spark-events", Volume: &spark.EventLogVolume{PersistentVolumeClaim: "spark-events"},
+					SparkConf: map[string]string{"spark.eventLog.rolling.enabled": "true"}}
+				if diff := cmp.Diff(want, cfg.EventLog); diff != "" {
+					t.Errorf("event log (-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
@@ -244,7 +277,7 @@ func TestOperatorConfigLoads(t *testing.T) {
 // seccomp, with probes on the health endpoints.
 func TestDeploymentIsLocked(t *testing.T) {
 	for _, m := range modes {
-		deps := each[appsv1.Deployment](t, parse(t, render(t, m.args...)), "Deployment")
+		deps := operatorObjects[appsv1.Deployment](t, render(t, m.args...), "Deployment")
 		if len(deps) != 1 {
 			t.Fatalf("%s: %d Deployments", m.name, len(deps))
 		}
@@ -505,5 +538,73 @@ func TestRBACCheckCatchesAMissingVerb(t *testing.T) {
 	want := []string{`patch pods. in "any-namespace"`, `patch customresourcedefinitions.apiextensions.k8s.io/other.example.com in ""`}
 	if !slices.Equal(m, want) {
 		t.Errorf("missing = %q, want %q", m, want)
+	}
+}
+
+// TestHistoryServer: the History Server reads the event-log directory the operator has applications write,
+// from the same volume, with the event log's and its own properties, behind a Service, locked down like the
+// operator.
+func TestHistoryServer(t *testing.T) {
+	if strings.Contains(render(t), "history-server") {
+		t.Error("a History Server is rendered by default")
+	}
+	var args []string
+	for _, m := range modes {
+		if m.name == "history" {
+			args = m.args
+		}
+	}
+	objs := parse(t, render(t, args...))
+	var dep appsv1.Deployment
+	for _, d := range each[appsv1.Deployment](t, objs, "Deployment") {
+		if d.Labels["app.kubernetes.io/component"] == "history-server" {
+			dep = d
+		}
+	}
+	spec := dep.Spec.Template.Spec
+	if len(spec.Containers) != 1 {
+		t.Fatalf("History Server Deployment: %+v", dep)
+	}
+	c := spec.Containers[0]
+	if !slices.Equal(c.Args, []string{"/opt/spark/bin/spark-class", "org.apache.spark.deploy.history.HistoryServer", "--properties-file", "/etc/spark-history/spark-defaults.conf"}) {
+		t.Errorf("args %v", c.Args)
+	}
+	var claim string
+	for _, v := range spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			claim = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	var mountedAt string
+	for _, vm := range c.VolumeMounts {
+		if vm.Name == "event-log" {
+			mountedAt = vm.MountPath
+		}
+	}
+	if claim != "spark-events" || mountedAt != "/spark-events" {
+		t.Errorf("event log from claim %q at %q, want spark-events at /spark-events", claim, mountedAt)
+	}
+	if psc, sc := spec.SecurityContext, c.SecurityContext; psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || sc == nil ||
+		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("not locked down: pod %+v, container %+v", psc, sc)
+	}
+	var conf string
+	for _, cm := range each[corev1.ConfigMap](t, objs, "ConfigMap") {
+		conf += cm.Data["spark-defaults.conf"]
+	}
+	for _, line := range []string{"spark.history.fs.logDirectory file:/spark-events", "spark.history.fs.update.interval 10s",
+		"spark.eventLog.rolling.enabled true", "spark.history.fs.cleaner.enabled true"} {
+		if !strings.Contains(conf+"\n", line+"\n") {
+			t.Errorf("spark-defaults.conf lacks %q:\n%s", line, conf)
+		}
+	}
+	var port int32
+	for _, svc := range each[corev1.Service](t, objs, "Service") {
+		if svc.Labels["app.kubernetes.io/component"] == "history-server" && svc.Spec.Selector["app.kubernetes.io/component"] == "history-server" {
+			port = svc.Spec.Ports[0].Port
+		}
+	}
+	if port != 18080 {
+		t.Errorf("no History Server Service on port 18080")
 	}
 }

@@ -8,6 +8,7 @@
 #   hack/cluster.sh down        stop everything, remove pods, network state and cgroups, restore host settings
 #   hack/cluster.sh status      what runs
 #   hack/cluster.sh kubeconfig  print the admin kubeconfig path
+#   hack/cluster.sh event-log-dir   print the host directory drivers write event logs to (a hostPath volume)
 #   hack/cluster.sh stop-operator   stop a `stoke operator` started on the host (the e2e crash tests' mode)
 #   hack/cluster.sh import ARCHIVE  import an image archive (docker or OCI) into the cluster's containerd
 #
@@ -37,6 +38,7 @@ ETCD_PORT=12379
 CONTAINERD_SOCK=$RUN/containerd/containerd.sock
 PAUSE_IMAGE=stoke.local/pause:1
 KUBECONFIG_ADMIN=$STATE/admin.kubeconfig
+SPARK_EVENTS=$STATE/spark-events
 # Host settings the kubelet, kube-proxy and the bridge plugin change; saved on `up`, restored on `down`.
 SYSCTLS=(net.ipv4.ip_forward vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.conf.all.route_localnet
   net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established net.netfilter.nf_conntrack_tcp_timeout_close_wait)
@@ -398,6 +400,9 @@ up() {
   ensure_packages
   ensure_binaries
   mkdir -p "$STATE" "$RUN" "$LOGS"
+  # The shared event-log directory of the single node: drivers (uid 185) write their Spark event logs there
+  # and the History Server reads them (docs/local-cluster.md).
+  install -d -m 1777 "$SPARK_EVENTS"
   pki
   save_host_settings
   network_up
@@ -447,7 +452,7 @@ down() {
   remove_cgroups
   restore_host_settings
   # The cluster's own state goes; certificates, images and logs stay for the next `up`.
-  rm -rf "$STATE/etcd" "$KUBELET_ROOT/pods" "$KUBELET_ROOT"/cpu_manager_state "$KUBELET_ROOT"/memory_manager_state \
+  rm -rf "$STATE/etcd" "$SPARK_EVENTS" "$KUBELET_ROOT/pods" "$KUBELET_ROOT"/cpu_manager_state "$KUBELET_ROOT"/memory_manager_state \
     "$STATE/containerd/root/io.containerd.grpc.v1.cri/sandboxes" "$STATE/containerd/root/io.containerd.grpc.v1.cri/containers"
   log "down in $((SECONDS - started))s"
 }
@@ -465,6 +470,7 @@ case "${1:-}" in
   status) status ;;
   kubeconfig) echo "$KUBECONFIG_ADMIN" ;;
   stop-operator) stop operator ;;
+  event-log-dir) echo "$SPARK_EVENTS" ;;
   import) [ -f "${2:-}" ] || die "usage: $0 import ARCHIVE"; ctr_ images import --no-unpack=false "$2" >&2 ;;
-  *) echo "usage: $0 up|down|status|kubeconfig|stop-operator|import ARCHIVE" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|stop-operator|event-log-dir|import ARCHIVE" >&2; exit 2 ;;
 esac

@@ -230,6 +230,14 @@ type Monitoring struct {
 	// the UI.
 	// +optional
 	Metrics *bool `json:"metrics,omitempty"`
+	// EventLog follows the operator's event-log setting when unset: an operator configured with an event
+	// log directory (docs/operator-config.md, eventLog) turns Spark's event log on for every application,
+	// writing where its History Server reads, so the application's Spark UI can be looked at after it ended.
+	// False turns it off for this application. True requires that directory (or a spark.eventLog.dir of the
+	// application's own in sparkConf). An application that sets spark.eventLog.enabled or spark.eventLog.dir
+	// in sparkConf gets exactly what it set.
+	// +optional
+	EventLog *bool `json:"eventLog,omitempty"`
 }
 
 // SubmissionMode is how the driver of an attempt is started.

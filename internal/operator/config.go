@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 // Config is the operator's configuration file. Every field has a default, so an empty file (or none) runs
@@ -52,6 +54,11 @@ type Config struct {
 	// start-up, so that upgrading the operator upgrades its CRDs (Helm installs a chart's CRDs but never
 	// upgrades them). Needs get and patch on those CRDs.
 	ApplyCRDs bool `json:"applyCRDs,omitempty"`
+	// EventLog, when its dir is set, turns Spark's event log on for every application (unless the application
+	// turns it off with spec.monitoring.eventLog: false, or sets spark.eventLog.* itself), written where a
+	// Spark History Server reads it: an object store or HDFS URI, or a path on a shared volume every driver
+	// mounts (docs/observability.md).
+	EventLog *spark.EventLog `json:"eventLog,omitempty"`
 
 	// SeveralManagersPerProcess allows more than one manager in a process (integration tests run one per
 	// test); not settable from the file.
@@ -153,6 +160,9 @@ func (c Config) Validate() error {
 	}
 	if c.MetricsCertDir != "" && !c.MetricsSecure {
 		return errors.New("metricsCertDir is set but metricsSecure is not: the certificate would not be used")
+	}
+	if err := c.EventLog.Validate(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 func defaults() Config {
@@ -124,6 +126,12 @@ clientBurst: 100
 			c.NamespaceSelector = "stoke.dev/enabled=true"
 			return c
 		}},
+		{"an event log on a claim", "eventlog.yaml", "eventLog:\n  dir: file:/spark-events\n  volume:\n    persistentVolumeClaim: spark-events\n  sparkConf:\n    spark.eventLog.rolling.enabled: \"true\"\n", func() Config {
+			c := defaults()
+			c.EventLog = &spark.EventLog{Dir: "file:/spark-events", Volume: &spark.EventLogVolume{PersistentVolumeClaim: "spark-events"},
+				SparkConf: map[string]string{"spark.eventLog.rolling.enabled": "true"}}
+			return c
+		}},
 		{"zero values mean the default", "zero.yaml", "workers: 0\nlostDriverGrace: 0s\nclientQPS: 0\n", defaults},
 		{"JSON", "config.json", `{"workers": 2, "lostDriverGrace": "10s", "namespaces": ["x"]}`, func() Config {
 			c := defaults()
@@ -160,6 +168,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"retry period too long for the deadline", "leaderElection:\n  retryPeriod: 9s\n", "1.2 × retryPeriod"},
 		{"negative lease", "leaderElection:\n  leaseDuration: -1s\n", "must be positive"},
 		{"cert dir without secure metrics", "metricsCertDir: /certs\n", "metricsSecure"},
+		{"event log path without a volume", "eventLog:\n  dir: /spark-events\n", "needs eventLog.volume"},
+		{"event log volume of two kinds", "eventLog:\n  dir: /e\n  volume:\n    nfs: s:/x\n    hostPath: /x\n", "exactly one"},
+		{"event log volume unknown kind", "eventLog:\n  dir: /e\n  volume:\n    emptyDir: {}\n", "emptyDir"},
 		{"duration without a unit", "lostDriverGrace: \"45\"\n", "45"},
 		{"duration as a number", "lostDriverGrace: 45\n", "missing unit"},
 		{"wrong type", "workers: many\n", "workers"},

@@ -123,6 +123,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		Options: sparkapplication.Options{
 			LostDriverGrace:         cfg.LostDriverGrace.Duration,
 			MaxConcurrentReconciles: cfg.Workers,
+			EventLog:                cfg.EventLog,
 		},
 	}
 	if nsSelector != nil {

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 // Case is one application, written once as a Stoke SparkApplication. The equivalent spark-submit command line
@@ -37,6 +38,17 @@ const (
 )
 
 func ptr[T any](v T) *T { return &v }
+
+// eventLogged is the application as the operator builds it with an event log on a volume claim.
+func eventLogged(a *stokev1.SparkApplication) *stokev1.SparkApplication {
+	out, err := spark.WithEventLog(a, &spark.EventLog{Dir: "file:/spark-events",
+		Volume:    &spark.EventLogVolume{PersistentVolumeClaim: "spark-events"},
+		SparkConf: map[string]string{"spark.eventLog.rolling.enabled": "true"}})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
 
 func app(name string, spec stokev1.SparkApplicationSpec) *stokev1.SparkApplication {
 	if spec.Image == "" {
@@ -77,6 +89,9 @@ var cases = []Case{
 	{Name: "ui-ingress", App: app("shown", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Host: "spark.example.com"}}
 	}))},
+	// What the operator's eventLog setting adds to every application (spark.WithEventLog): Spark properties,
+	// so spark-submit given the same ones creates the same driver.
+	{Name: "event-log-operator-default", App: eventLogged(app("logged", sparkPiSpec()))},
 	{Name: "java-no-args", App: app("java-pi", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.Type = stokev1.ApplicationTypeJava
 		s.MainClass = ptr("org.apache.spark.examples.JavaSparkPi")

@@ -38,8 +38,10 @@ const (
 // `make e2e` imported (STOKE_E2E_IMAGE), with the chart's RBAC only.
 type ChartOperator struct {
 	Helm, Kubeconfig, Image, CtrAddress string
-	clientset                           kubernetes.Interface
-	client                              client.Client
+	// EventLogDir is the node's directory the applications' event logs go to.
+	EventLogDir string
+	clientset   kubernetes.Interface
+	client      client.Client
 	// values are the --set flags of the last install, kept by upgrades.
 	values []string
 }
@@ -53,7 +55,11 @@ func NewChartOperator(kubeconfig string, cs kubernetes.Interface, c client.Clien
 	if err != nil {
 		return nil, err
 	}
-	return &ChartOperator{Helm: helm, Kubeconfig: kubeconfig, Image: image,
+	eventLogDir, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "cluster.sh"), "event-log-dir").Output()
+	if err != nil {
+		return nil, fmt.Errorf("hack/cluster.sh event-log-dir: %w", err)
+	}
+	return &ChartOperator{Helm: helm, Kubeconfig: kubeconfig, Image: image, EventLogDir: strings.TrimSpace(string(eventLogDir)),
 		CtrAddress: envOr("CTR_ADDRESS", "/run/stoke/containerd/containerd.sock"), clientset: cs, client: c}, nil
 }
 
@@ -80,6 +86,7 @@ func (o *ChartOperator) InstallTimed(set ...string) (time.Duration, error) {
 	i := strings.LastIndex(o.Image, ":")
 	values := []string{"image.repository=" + o.Image[:i], "image.tag=" + o.Image[i+1:], "image.pullPolicy=Never",
 		"operator.lostDriverGrace=20s", "operator.devLogs=true"}
+	values = append(values, o.historyValues()...)
 	values = append(values, set...)
 	args := []string{"upgrade", "--install", release, filepath.Join(testenv.RepoRoot(), "charts", "stoke"),
 		"--namespace", operatorNS, "--create-namespace", "--wait", "--timeout", "180s"}
@@ -228,4 +235,15 @@ func releaseObjects() ([]string, error) {
 	}
 	slices.Sort(found)
 	return found, nil
+}
+
+// historyValues turn the event log on for every application, into the local node's shared directory
+// (hack/cluster.sh event-log-dir, a hostPath volume), and run a History Server on it from the newest Spark
+// image the suite runs, looking for new event logs every 2 seconds.
+func (o *ChartOperator) historyValues() []string {
+	newest := h.Versions[len(h.Versions)-1]
+	return []string{"eventLog.dir=file:/spark-events", "eventLog.volume.hostPath=" + o.EventLogDir,
+		"historyServer.enabled=true", "historyServer.image.repository=stoke.local/spark", "historyServer.image.tag=" + newest,
+		"historyServer.image.pullPolicy=Never", "historyServer.updateInterval=2s", "historyServer.daemonMemory=384m",
+		"historyServer.javaOptions=" + shortJVM, "historyServer.resources.requests.cpu=50m", "historyServer.resources.requests.memory=512Mi"}
 }

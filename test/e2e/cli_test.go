@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
@@ -67,7 +68,9 @@ func TestCLISubmitWaitShowsSparkProgress(t *testing.T) {
 	})
 }
 
-// TestCLIUIForwardsToTheSparkUI opens `stoke ui` on a running driver and reads Spark's REST API through it.
+// TestCLIUIForwardsToTheSparkUI opens `stoke ui` on a running driver and reads Spark's REST API through it;
+// once the application has ended, `stoke ui` opens the History Server's page of it instead (the chart runs
+// one, and turns every application's event log on), whose REST API has the finished jobs and stages.
 func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 	eachVersion(t, func(t *testing.T, version string) {
 		ns := Namespace(t)
@@ -87,59 +90,128 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 		})
 		// Spark serves "Spark is starting up" until the SparkContext is initialised, which includes waiting for
 		// executors to register (up to 30 s): on a loaded machine the UI opens well after the driver is Ready.
-		const uiWait = 2 * time.Minute
-		cmd := exec.Command(h.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, "ui", "--port", "0",
-			"--wait", uiWait.String())
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-		urls := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if m := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(sc.Text()); m != "" {
-					urls <- m
-				}
-			}
-			close(urls)
-		}()
-		var url string
-		select {
-		case url = <-urls:
-		case <-time.After(uiWait + 15*time.Second):
-			t.Fatalf("stoke ui printed no URL; stderr: %s", stderr.String())
-		}
-		var body []byte
-		var lastErr error
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("stoke ui at %s: last error %v; stderr: %s", url, lastErr, stderr.String())
-			}
-		})
-		eventually(t, 30*time.Second, "the Spark UI answering through the forward", func() (bool, error) {
-			resp, err := http.Get(url + "/api/v1/applications")
-			if lastErr = err; err != nil {
-				return false, nil
-			}
-			defer resp.Body.Close()
-			body, _ = io.ReadAll(resp.Body)
-			return resp.StatusCode == http.StatusOK, nil
-		})
+		url := openUI(t, ns, "ui", 2*time.Minute)
 		// `stoke ui` prints the URL only once Spark's REST API answers: the first request lists the application.
+		body := getOK(t, url+"api/v1/applications")
 		app := get(t, ns, "ui")
-		if !strings.Contains(string(body), app.Status.CurrentAttempt.SparkApplicationID) {
-			t.Errorf("the Spark UI does not list %s: %s", app.Status.CurrentAttempt.SparkApplicationID, body)
+		id := app.Status.CurrentAttempt.SparkApplicationID
+		if !strings.Contains(string(body), id) {
+			t.Errorf("the Spark UI does not list %s: %s", id, body)
 		}
 		drivers := pods(t, ns, map[string]string{"spark-role": "driver"})
 		if len(drivers) != 1 || drivers[0].Status.Phase != corev1.PodRunning {
 			t.Errorf("want the one running driver, got %d pods", len(drivers))
 		}
+
+		if h.Chart == nil {
+			return // the History Server comes with the chart
+		}
+		waitPhase(t, ns, "ui", jobTimeout, stokev1.PhaseSucceeded)
+		url = openUI(t, ns, "ui", 2*time.Minute)
+		base := regexp.MustCompile(`^http://127\.0\.0\.1:\d+/`).FindString(url)
+		if url != base+"history/"+id+"/" {
+			t.Errorf("stoke ui on the finished application printed %s, want its History Server page %shistory/%s/", url, base, id)
+		}
+		getOK(t, url)
+		var jobs []struct {
+			JobID  int    `json:"jobId"`
+			Status string `json:"status"`
+		}
+		decodeJSON(t, getOK(t, base+"api/v1/applications/"+id+"/jobs"), &jobs)
+		var stages []struct {
+			StageID int    `json:"stageId"`
+			Status  string `json:"status"`
+		}
+		decodeJSON(t, getOK(t, base+"api/v1/applications/"+id+"/stages"), &stages)
+		if len(jobs) == 0 || len(stages) == 0 {
+			t.Fatalf("the History Server has %d jobs and %d stages of %s, want some", len(jobs), len(stages), id)
+		}
+		for _, j := range jobs {
+			if j.Status != "SUCCEEDED" {
+				t.Errorf("job %d is %s in the History Server", j.JobID, j.Status)
+			}
+		}
+		for _, s := range stages {
+			if s.Status != "COMPLETE" && s.Status != "SKIPPED" {
+				t.Errorf("stage %d is %s in the History Server", s.StageID, s.Status)
+			}
+		}
+		t.Logf("History Server: %d jobs, %d stages of %s", len(jobs), len(stages), id)
 	})
+}
+
+// openUI runs `stoke ui` on the application, stopped when the test ends, and returns the URL it prints.
+func openUI(t *testing.T, ns, name string, wait time.Duration) string {
+	t.Helper()
+	cmd := exec.Command(h.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, name, "--port", "0", "--wait", wait.String())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("stoke ui %s stderr: %s", name, stderr.String())
+		}
+	})
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`http://127\.0\.0\.1:\d+/\S*`).FindString(sc.Text()); m != "" {
+				urls <- m
+			}
+		}
+		close(urls)
+	}()
+	select {
+	case url, ok := <-urls:
+		if !ok {
+			t.Fatalf("stoke ui exited without a URL; stderr: %s", stderr.String())
+		}
+		return url
+	case <-time.After(wait + 15*time.Second):
+		t.Fatalf("stoke ui printed no URL; stderr: %s", stderr.String())
+	}
+	return ""
+}
+
+// getOK reads the URL until it answers 200 (a port-forward's first connection can fail), for up to 30 s.
+func getOK(t *testing.T, url string) []byte {
+	t.Helper()
+	var body []byte
+	var last string
+	ok := false
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok && time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err != nil {
+			last = err.Error()
+			time.Sleep(time.Second)
+			continue
+		}
+		body, _ = io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		ok, last = resp.StatusCode == http.StatusOK, resp.Status
+		if !ok {
+			time.Sleep(time.Second)
+		}
+	}
+	if !ok {
+		t.Fatalf("GET %s: %s", url, last)
+	}
+	return body
+}
+
+func decodeJSON(t *testing.T, body []byte, into any) {
+	t.Helper()
+	if err := json.Unmarshal(body, into); err != nil {
+		t.Fatalf("decoding %s: %v", tail(string(body), 5), err)
+	}
 }

@@ -1,5 +1,6 @@
-// Package ui implements `stoke ui NAME`: forward a local port to the Spark UI (port 4040) of the current
-// driver pod through the API server, and print the local URL.
+// Package ui implements `stoke ui NAME`: forward a local port, through the API server, to the Spark UI of
+// the application's running driver, or, once its attempt has ended, to the Spark History Server's page of
+// that attempt, and print the local URL.
 package ui
 
 import (
@@ -37,6 +38,9 @@ type Options struct {
 	// Wait bounds how long a running driver is given to start serving its UI (the pod runs, and is Ready, a
 	// few seconds before Spark opens port 4040; a forward to a closed port ends at once).
 	Wait time.Duration
+	// HistoryServer is the History Server's Service as namespace/name; empty: the one Service labelled
+	// app.kubernetes.io/component=history-server (the chart's).
+	HistoryServer string
 	// Ready is told the local URL once the forward listens (tests and embedders).
 	Ready func(url string)
 }
@@ -46,7 +50,7 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
 		Use:               "ui NAME",
-		Short:             "Open a local port to the Spark UI of the running driver",
+		Short:             "Open a local port to the Spark UI: the running driver's, or the History Server's once it ended",
 		Args:              apps.OneName,
 		ValidArgsFunction: apps.CompleteNames(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,7 +60,8 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.Address, "address", "127.0.0.1", "local address to listen on")
 	cmd.Flags().IntVar(&o.Port, "port", 4040, "local port (0 picks a free one)")
-	cmd.Flags().DurationVar(&o.Wait, "wait", 90*time.Second, "how long to wait for a starting driver to serve its UI")
+	cmd.Flags().DurationVar(&o.Wait, "wait", 90*time.Second, "how long to wait for a starting driver to serve its UI, or for the History Server to load a finished application")
+	cmd.Flags().StringVar(&o.HistoryServer, "history-server", "", "the Spark History Server's Service, namespace/name (default: the one labelled app.kubernetes.io/component=history-server)")
 	return cmd
 }
 
@@ -69,10 +74,6 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pod, err := DriverPod(ctx, c, app)
-	if err != nil {
-		return err
-	}
 	cfg, err := o.Flags.RESTConfig()
 	if err != nil {
 		return err
@@ -81,10 +82,21 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cur := app.Status.CurrentAttempt; cur != nil && cur.Outcome != "" {
+		return o.history(ctx, cfg, cs, app, out, errOut)
+	}
+	pod, err := DriverPod(ctx, c, app)
+	if err != nil {
+		return err
+	}
 	if err := waitForUI(ctx, cs, pod, o.Wait, errOut); err != nil {
 		return err
 	}
-	return forward(ctx, cfg, cs, pod, o.Address, o.Port, out, errOut, o.Ready)
+	return forward(ctx, cfg, cs, pod, spark.UIPortOfPod(pod), o.Address, o.Port, errOut, func(base string) (string, error) {
+		u := base + "/"
+		fmt.Fprintf(out, "Spark UI of %s: %s (Ctrl-C to stop)\n", pod.Name, u)
+		return u, nil
+	}, o.Ready)
 }
 
 // waitForUI asks the Spark UI for its application list through the API server's pod proxy until it answers.
@@ -141,8 +153,10 @@ func DriverPod(ctx context.Context, c client.Client, app *stokev1.SparkApplicati
 	return pod, nil
 }
 
-func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod *corev1.Pod, address string, port int,
-	out, errOut io.Writer, ready func(string)) error {
+// forward forwards a local port to the pod's remote port until ctx ends. Once it listens, opened is given
+// the local base URL (http://address:port) and returns the URL it told the user, which ready is given.
+func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod *corev1.Pod, remote int32, address string, port int,
+	errOut io.Writer, opened func(base string) (string, error), ready func(string)) error {
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
 	if err != nil {
 		return fmt.Errorf("port-forward transport: %w", err)
@@ -150,11 +164,13 @@ func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod
 	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(pod.Namespace).Name(pod.Name).SubResource("portforward")
 	dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, http.MethodPost, req.URL())
 	stop, readyCh := make(chan struct{}), make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	go func() {
 		<-ctx.Done()
 		close(stop)
 	}()
-	fw, err := portforward.NewOnAddresses(dialer, []string{address}, []string{fmt.Sprintf("%d:%d", port, spark.UIPortOfPod(pod))}, stop, readyCh, io.Discard, errOut)
+	fw, err := portforward.NewOnAddresses(dialer, []string{address}, []string{fmt.Sprintf("%d:%d", port, remote)}, stop, readyCh, io.Discard, errOut)
 	if err != nil {
 		return cmderr.Usagef("port-forward: %v", err)
 	}
@@ -162,20 +178,23 @@ func forward(ctx context.Context, cfg *rest.Config, cs kubernetes.Interface, pod
 	go func() { errCh <- fw.ForwardPorts() }()
 	select {
 	case err := <-errCh:
-		return fmt.Errorf("forwarding to the Spark UI of pod %s: %v", pod.Name, err)
+		return fmt.Errorf("forwarding to pod %s: %v", pod.Name, err)
 	case <-readyCh:
 	}
 	ports, err := fw.GetPorts()
 	if err != nil || len(ports) == 0 {
 		return fmt.Errorf("port-forward did not report its port: %v", err)
 	}
-	u := url.URL{Scheme: "http", Host: fmt.Sprintf("%s:%d", address, ports[0].Local)}
-	fmt.Fprintf(out, "Spark UI of %s: %s (Ctrl-C to stop)\n", pod.Name, u.String())
+	base := url.URL{Scheme: "http", Host: fmt.Sprintf("%s:%d", address, ports[0].Local)}
+	told, err := opened(base.String())
+	if err != nil {
+		return err
+	}
 	if ready != nil {
-		ready(u.String())
+		ready(told)
 	}
 	if err := <-errCh; err != nil && ctx.Err() == nil {
-		return fmt.Errorf("forwarding to the Spark UI of pod %s: %v", pod.Name, err)
+		return fmt.Errorf("forwarding to pod %s: %v", pod.Name, err)
 	}
 	return nil
 }

@@ -199,7 +199,21 @@ func (r *Reconciler) startWhenDue(ctx context.Context, p *pass) error {
 // executor pod is dry-run; when a later object is refused, the driver pod is deleted again (so no attempt is
 // left half created) and the refusal becomes a condition.
 func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) error {
-	app, st, gen := p.app, &p.app.Status, p.app.Generation
+	st, gen := &p.app.Status, p.app.Generation
+	// The operator's event log is sparkConf the application did not write: the copy with it builds the
+	// attempt, the application's own spec is what its spec hash covers.
+	app, err := spark.WithEventLog(p.app, r.Options.EventLog)
+	if err != nil {
+		return r.refused(p, err, "")
+	}
+	if app != p.app {
+		if missing, err := r.eventLogClaimMissing(ctx, app.Namespace); err != nil || missing != nil {
+			if missing != nil {
+				r.wait(p, ReasonWaitingForEventLogVolume, missing)
+			}
+			return err
+		}
+	}
 	objs, err := spark.Build(app, number)
 	if err != nil {
 		return r.refused(p, err, "")
@@ -215,7 +229,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
 		return r.startSubmission(ctx, p, number, objs)
 	}
-	objs.DriverPod.Annotations[AnnotationSpecHash] = SpecHash(&app.Spec)
+	objs.DriverPod.Annotations[AnnotationSpecHash] = SpecHash(&p.app.Spec)
 	pod, err := r.createDriverPod(ctx, app, objs.DriverPod)
 	if err != nil {
 		return r.refused(p, err, "")
@@ -267,6 +281,27 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	// that finds the pod gone schedules the lost-driver check (EvaluateAttempt). A timer set now would
 	// fire after most applications have finished, once for every application.
 	return nil
+}
+
+// eventLogClaimMissing reads the operator's event-log volume claim in the namespace from the API server:
+// a driver mounting a claim that does not exist never starts (its pod stays Pending with no event a user
+// connects to the event log), so the attempt waits for the claim, with a condition that names it. The
+// returned error is a failed read.
+func (r *Reconciler) eventLogClaimMissing(ctx context.Context, namespace string) (missing, err error) {
+	e := r.Options.EventLog
+	if e.Volume == nil || e.Volume.PersistentVolumeClaim == "" {
+		return nil, nil
+	}
+	claim := &corev1.PersistentVolumeClaim{}
+	err = r.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: e.Volume.PersistentVolumeClaim}, claim)
+	if apierrors.IsNotFound(err) {
+		return fmt.Errorf("the event-log volume claim %s does not exist in namespace %s: create it (a ReadWriteMany claim on the storage the History Server reads), or set spec.monitoring.eventLog: false",
+			e.Volume.PersistentVolumeClaim, namespace), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the event-log volume claim %s: %w", e.Volume.PersistentVolumeClaim, err)
+	}
+	return nil, nil
 }
 
 // createOwned creates an object the driver pod owns, or adopts it when it is already there and this driver

@@ -60,6 +60,9 @@ type Options struct {
 	// (counts, and the first executor's start when no timeout depends on it); such a change is written with
 	// the next other change or once this much time has passed since the last write (default 5s).
 	ProgressInterval time.Duration
+	// EventLog is the operator's event-log setting, applied to every application that does not turn it off
+	// (spark.WithEventLog).
+	EventLog *spark.EventLog
 }
 
 func (o Options) withDefaults() Options {

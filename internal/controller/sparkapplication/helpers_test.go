@@ -32,14 +32,22 @@ func TestMain(m *testing.M) {
 // startOperator runs Stoke's real controller manager, limited to the test's namespace, until the test ends.
 func startOperator(t *testing.T, ns string) {
 	t.Helper()
-	mgr, err := operator.NewManager(env.Config, operator.Config{
+	startOperatorWith(t, ns, func(*operator.Config) {})
+}
+
+// startOperatorWith starts an operator for the namespace with the test's changes to its configuration.
+func startOperatorWith(t *testing.T, ns string, change func(*operator.Config)) {
+	t.Helper()
+	cfg := operator.Config{
 		MetricsAddress:  "0",
 		HealthAddress:   "0",
 		Namespaces:      []string{ns},
 		LostDriverGrace: operator.Duration{Duration: 2 * time.Second},
 
 		SeveralManagersPerProcess: true,
-	})
+	}
+	change(&cfg)
+	mgr, err := operator.NewManager(env.Config, cfg)
 	if err != nil {
 		t.Fatalf("creating manager: %v", err)
 	}

@@ -47,6 +47,9 @@ const (
 	ReasonWaitingForPriorityClass  = "WaitingForPriorityClass"
 	ReasonWaitingForQuota          = "WaitingForQuota"
 	ReasonWaitingForPermission     = "WaitingForPermission"
+	// ReasonWaitingForEventLogVolume: the operator's event-log volume claim does not exist in the
+	// application's namespace.
+	ReasonWaitingForEventLogVolume = "WaitingForEventLogVolume"
 )
 
 // PhaseOf derives the phase from the conditions, most decisive first.
