@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 )
 
@@ -224,4 +227,109 @@ func TestRerunStartsTheNextAttempt(t *testing.T) {
 		t.Errorf("attempt 2 reuses the driver pod name %s", pod.Name)
 	}
 	stoke(t, nil, "rerun", "-n", ns, "missing").wantErr(t, false, `application "missing" not found`)
+}
+
+// TestSubmitDirect: `stoke submit --direct` creates the driver pod, its Service and ConfigMap with no
+// SparkApplication; the same --submission-id again adopts them; --wait follows the driver pod to its exit
+// code; --dry-run=client prints the objects and creates nothing; what the operator refuses is refused.
+func TestSubmitDirect(t *testing.T) {
+	ns := env.Namespace(t)
+	args := []string{"submit", "-n", ns, "--direct", "--name", "pi", "--image", "spark:4.3.0", "--class", "org.apache.spark.examples.SparkPi"}
+	id := "0ddba11-0000-4000-8000-000000000001"
+	out := stoke(t, nil, append(args, "--submission-id", id, examplesJar, "10")...).must(t)
+	if !strings.Contains(out, " created (direct submission "+id) {
+		t.Fatalf("output %q", out)
+	}
+	var pods corev1.PodList
+	if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns), client.MatchingLabels{"stoke.dev/direct": "true"}); err != nil || len(pods.Items) != 1 {
+		t.Fatalf("direct driver pods: %d, %v", len(pods.Items), err)
+	}
+	pod := &pods.Items[0]
+	if !strings.Contains(out, "driver pod "+ns+"/"+pod.Name) || len(pod.OwnerReferences) != 0 {
+		t.Errorf("driver %s (owners %v) for output %q", pod.Name, pod.OwnerReferences, out)
+	}
+	var list stokev1.SparkApplicationList
+	if err := env.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil || len(list.Items) != 0 {
+		t.Errorf("a direct submission made %d SparkApplications (%v)", len(list.Items), err)
+	}
+	again := stoke(t, nil, append(args, "--submission-id", id, examplesJar, "10")...).must(t)
+	if !strings.Contains(again, "already there") {
+		t.Errorf("the same submission again: %q", again)
+	}
+
+	// --wait, on a second submission: the driver pod runs, then exits 3.
+	done := make(chan result, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id2 := "0ddba11-0000-4000-8000-000000000002"
+	go func() {
+		done <- stokeCtx(ctx, t, nil, append(args, "--submission-id", id2, "--wait", examplesJar)...)
+	}()
+	var second *corev1.Pod
+	eventually(t, 20*time.Second, "the second driver pod", func() bool {
+		var l corev1.PodList
+		_ = env.Client.List(context.Background(), &l, client.InNamespace(ns), client.MatchingLabels{"stoke.dev/direct": "true"})
+		for i := range l.Items {
+			if l.Items[i].Annotations["stoke.dev/submission-id"] == id2 {
+				second = &l.Items[i]
+			}
+		}
+		return second != nil
+	})
+	driverRunning(t, second)
+	time.Sleep(1500 * time.Millisecond)
+	driverExited(t, second, 3)
+	res := <-done
+	res.wantErr(t, false, `application "pi" failed`, "exit code 3", "stoke logs pi")
+	if !strings.Contains(res.errOut, "pi  Running") {
+		t.Errorf("no running line in:\n%s", res.errOut)
+	}
+
+	dry := stoke(t, nil, append(args, "--dry-run=client", examplesJar)...).must(t)
+	for _, want := range []string{"kind: List", "kind: Pod", "kind: ConfigMap", "kind: Service", "stoke.dev/direct: \"true\""} {
+		if !strings.Contains(dry, want) {
+			t.Errorf("--dry-run=client output lacks %q", want)
+		}
+	}
+	if err := env.Client.List(context.Background(), &pods, client.InNamespace(ns), client.MatchingLabels{"stoke.dev/direct": "true"}); err != nil || len(pods.Items) != 2 {
+		t.Errorf("after a dry run: %d direct driver pods, want the 2 submitted", len(pods.Items))
+	}
+	stoke(t, nil, "submit", "-n", ns, "--direct", "--name", "local", "--image", "spark:4.3.0", "--class", "A", "/home/me/app.jar").
+		wantErr(t, true, "/home/me/app.jar")
+	stoke(t, nil, "submit", "-n", ns, "--submission-id", "x", "--image", "spark:4.3.0", "--class", "A", examplesJar).
+		wantErr(t, true, "--submission-id goes with --direct")
+}
+
+// TestDirectSubmissionsInTheOtherCommands: get, describe and delete find direct submissions by their
+// driver pods' labels, beside SparkApplications, marked as direct.
+func TestDirectSubmissionsInTheOtherCommands(t *testing.T) {
+	ns := env.Namespace(t)
+	stoke(t, nil, "submit", "-n", ns, "--direct", "--name", "pi", "--image", "spark:4.3.0", "--class", "A", examplesJar).must(t)
+	stoke(t, nil, "submit", "-n", ns, "--name", "managed", "--image", "spark:4.3.0", "--class", "A", examplesJar).must(t)
+	list := stoke(t, nil, "get", "apps", "-n", ns).must(t)
+	var directRow, managedRow bool
+	for _, line := range strings.Split(list, "\n") {
+		f := strings.Fields(line)
+		directRow = directRow || len(f) > 2 && f[0] == "pi" && f[2] == "direct"
+		managedRow = managedRow || len(f) > 0 && f[0] == "managed"
+	}
+	if !directRow || !managedRow {
+		t.Errorf("stoke get apps does not show both, the direct one marked:\n%s", list)
+	}
+	desc := stoke(t, nil, "describe", "app", "-n", ns, "pi").must(t)
+	for _, want := range []string{"stoke submit --direct", "Driver pod:", "pi-"} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("describe lacks %q:\n%s", want, desc)
+		}
+	}
+	out := stoke(t, nil, "delete", "-n", ns, "pi").must(t)
+	if !strings.Contains(out, `direct submission "pi" deleted`) {
+		t.Errorf("delete: %q", out)
+	}
+	eventually(t, 10*time.Second, "the direct driver pod gone", func() bool {
+		var pods corev1.PodList
+		_ = env.Client.List(context.Background(), &pods, client.InNamespace(ns), client.MatchingLabels{"stoke.dev/direct": "true"})
+		return len(pods.Items) == 0
+	})
+	stoke(t, nil, "describe", "app", "-n", ns, "pi").wantErr(t, false, `application "pi" not found`)
 }

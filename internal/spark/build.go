@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -73,6 +74,25 @@ type Objects struct {
 	// Stoke's, not spark-submit's, and are deleted when the attempt ends.
 	UIService *corev1.Service
 	UIIngress *networkingv1.Ingress
+}
+
+// Owned are the objects the driver pod owns (OwnedByDriver), in the order they are created after it: its
+// ConfigMap and Service, then, where built, its NetworkPolicy, volume claims and UI Service and Ingress.
+func (o *Objects) Owned() []client.Object {
+	owned := []client.Object{o.ConfigMap, o.Service}
+	if o.NetworkPolicy != nil {
+		owned = append(owned, o.NetworkPolicy)
+	}
+	for _, c := range o.Claims {
+		owned = append(owned, c)
+	}
+	if o.UIService != nil {
+		owned = append(owned, o.UIService)
+	}
+	if o.UIIngress != nil {
+		owned = append(owned, o.UIIngress)
+	}
+	return owned
 }
 
 // InvalidSpecError is a spec the builder cannot render; retrying does not help.

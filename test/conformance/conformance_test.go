@@ -67,9 +67,11 @@ func TestMain(m *testing.M) {
 type result struct {
 	Case, Version string
 	Known         []string // ids of known differences that applied
-	Failed        bool
-	Err           string
-	Duration      time.Duration
+	// Direct is the report cell of the objects `stoke submit --direct` creates (checkDirect).
+	Direct   string
+	Failed   bool
+	Err      string
+	Duration time.Duration
 }
 
 var results []result
@@ -190,6 +192,7 @@ func runCase(t *testing.T, home string, v Version, c Case, r *result, slots chan
 
 	normaliseSubmitted(t, sub, app)
 	normaliseStoke(t, stoke, objs, app)
+	r.Direct = checkDirect(t, ctx, c, app, copySides(stoke))
 
 	diff := diffSides(sub, stoke)
 	if diff == "" {

@@ -23,7 +23,8 @@ func writeReport(path string) error {
 	b.WriteString("objects for the same application with `spark.Build` (server-side dry run, so both sides carry the apiserver's\n")
 	b.WriteString("defaults), normalises what is random or intentionally different, and compares the driver pod, its Service, the\n")
 	b.WriteString("ConfigMap (spark.properties compared as parsed properties), the Spark 4.2+ NetworkPolicy and the driver's volume\n")
-	b.WriteString("claims.\n\n")
+	b.WriteString("claims. The `--direct` columns submit the same application for real with `stoke submit --direct`'s code\n")
+	b.WriteString("(no CRD, no operator: internal/direct) and compare what it created, normalised alike, with Stoke's side.\n\n")
 
 	byCell := map[string]result{}
 	var caseNames []string
@@ -40,9 +41,12 @@ func writeReport(path string) error {
 	for _, v := range versions {
 		fmt.Fprintf(&b, " Spark %s |", v.Full)
 	}
+	for _, v := range versions {
+		fmt.Fprintf(&b, " `--direct` %s |", v.Full)
+	}
 	b.WriteString("\n|---|")
 	for range versions {
-		b.WriteString("---|")
+		b.WriteString("---|---|")
 	}
 	b.WriteString("\n")
 	var total time.Duration
@@ -60,6 +64,17 @@ func writeReport(path string) error {
 				fmt.Fprintf(&b, " differs: %s |", strings.Join(r.Known, ", "))
 			default:
 				b.WriteString(" identical |")
+			}
+		}
+		for _, v := range versions {
+			r, ok := byCell[c+"|"+v.Full]
+			switch {
+			case !ok:
+				b.WriteString(" n/a |")
+			case r.Direct == "":
+				b.WriteString(" not reached |")
+			default:
+				fmt.Fprintf(&b, " %s |", r.Direct)
 			}
 		}
 		b.WriteString("\n")

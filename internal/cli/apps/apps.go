@@ -50,9 +50,29 @@ func LookupWith[T client.Object](ctx context.Context, f *kube.Flags, name string
 	return c, obj, nil
 }
 
-// Get reads one application; a missing application or namespace gives a one-line error naming it.
+// Get reads one application; a missing application or namespace gives a one-line error naming it. Where
+// there is no SparkApplication of that name (or no CRD at all), the newest direct submission of that name
+// (FromDirectDriver) is the application.
 func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkApplication, error) {
 	app := &stokev1.SparkApplication{}
+	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app)
+	switch {
+	case apierrors.IsNotFound(err):
+		// A user who may not list pods just gets the application's own not-found message.
+		if d, _ := getDirect(ctx, c, ns, name); d != nil {
+			return d, nil
+		}
+	case noStokeKind(err):
+		d, derr := getDirect(ctx, c, ns, name)
+		if d == nil && derr == nil {
+			derr = fmt.Errorf("no direct submission %q in namespace %q, and Stoke's CRD is not installed (stoke get apps -n %s lists the direct submissions)", name, ns, ns)
+		}
+		return d, derr
+	}
+	if err == nil {
+		app.Kind, app.APIVersion = Kind, APIVersion
+		return app, nil
+	}
 	if err := Read(ctx, c, ns, name, app, "application", "apps"); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@ func Events(ctx context.Context, c client.Client, app *stokev1.SparkApplication,
 		}
 	}
 	return EventsAbout(ctx, c, app.Namespace, func(ref corev1.ObjectReference) bool {
-		return About(ref, Kind, app) || pods && ref.Kind == "Pod" && ownedPod(ref.Name, prefixes)
+		// A direct submission has no object of its own: its events are its pods'.
+		return About(ref, Kind, app) || (pods || IsDirect(app)) && ref.Kind == "Pod" && ownedPod(ref.Name, prefixes)
 	})
 }
 

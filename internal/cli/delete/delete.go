@@ -8,7 +8,9 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -78,12 +80,19 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 		app := &stokev1.SparkApplication{}
 		app.Namespace, app.Name = ns, name
 		err := c.Delete(ctx, app, client.PropagationPolicy("Background"))
-		if apierrors.IsNotFound(err) {
-			if o.IgnoreNotFound {
+		if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+			found, gerr := apps.Get(ctx, c, ns, name)
+			if gerr != nil && o.IgnoreNotFound {
 				continue
 			}
-			if _, err := apps.Get(ctx, c, ns, name); err != nil {
-				return err
+			if gerr != nil {
+				return gerr
+			}
+			if apps.IsDirect(found) {
+				if err := deleteDirect(ctx, c, found, out); err != nil {
+					return err
+				}
+				continue
 			}
 		}
 		if err != nil {
@@ -94,4 +103,16 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// deleteDirect deletes the driver pod of a direct submission; its Service, ConfigMap and executors go with
+// it (the garbage collector follows their owner references).
+func deleteDirect(ctx context.Context, c client.Client, app *stokev1.SparkApplication, out io.Writer) error {
+	pod := &corev1.Pod{}
+	pod.Namespace, pod.Name = app.Namespace, app.Status.CurrentAttempt.DriverPodName
+	if err := c.Delete(ctx, pod, client.PropagationPolicy("Background")); err != nil && !apierrors.IsNotFound(err) {
+		return cmderr.API(err, fmt.Sprintf("driver pod %q", pod.Name))
+	}
+	_, err := fmt.Fprintf(out, "direct submission %q deleted (driver pod %s)\n", app.Name, pod.Name)
+	return err
 }

@@ -98,6 +98,9 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 		phase += fmt.Sprintf(" (attempt %d)", n)
 	}
 	field("Phase", phase)
+	if apps.IsDirect(app) {
+		field("Submitted", "directly (stoke submit --direct, submission "+app.Annotations["stoke.dev/submission-id"]+"): no SparkApplication, no retries")
+	}
 	if d := apps.RunTime(app, now); d > 0 {
 		field("Duration", output.Duration(d))
 	}

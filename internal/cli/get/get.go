@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -114,7 +115,21 @@ var applications = kind[stokev1.SparkApplication, *stokev1.SparkApplication]{
 	list: func(ctx context.Context, c client.Client, ns string, sel labels.Selector) ([]stokev1.SparkApplication, error) {
 		list := &stokev1.SparkApplicationList{}
 		err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel})
-		return list.Items, err
+		noCRD := meta.IsNoMatchError(err)
+		if err != nil && !noCRD {
+			return nil, err
+		}
+		// Direct submissions (stoke submit --direct) carry no application labels: they are listed beside the
+		// SparkApplications unless a selector asks for labels. Without the right to list pods, only
+		// SparkApplications are listed.
+		if sel.Empty() {
+			if direct, derr := apps.ListDirect(ctx, c, ns); derr == nil {
+				list.Items = append(list.Items, direct...)
+			} else if noCRD {
+				return nil, derr
+			}
+		}
+		return list.Items, nil
 	},
 	get: apps.Get,
 	asList: func(items []stokev1.SparkApplication) runtime.Object {
@@ -141,6 +156,9 @@ func AppTable(items []stokev1.SparkApplication, now time.Time, withNamespace, wi
 		attempt, run := "-", "-"
 		if n := apps.AttemptNumber(a); n > 0 {
 			attempt = fmt.Sprint(n)
+		}
+		if apps.IsDirect(a) {
+			attempt = "direct" // stoke submit --direct: no SparkApplication, no retries
 		}
 		if d := apps.RunTime(a, now); d > 0 {
 			run = output.Duration(d)

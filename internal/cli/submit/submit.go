@@ -33,6 +33,10 @@ type Options struct {
 	Wait   bool
 	// PollInterval is how often --wait reads the application.
 	PollInterval time.Duration
+	// Direct submits without the CRD or the operator (package direct); SubmissionID names that submission
+	// (default: a new UUID), so that the same submission run again adopts what it created.
+	Direct       bool
+	SubmissionID string
 
 	Primary string
 	Args    []string
@@ -75,6 +79,8 @@ after the application is passed to it unchanged.`,
 	fs.Lookup("dry-run").NoOptDefVal = "client"
 	output.AddFlag(cmd, &o.Output, output.FormatJSON, output.FormatYAML, output.FormatName)
 	fs.BoolVar(&o.Wait, "wait", false, "follow the application until it ends; exit non-zero if it fails")
+	fs.BoolVar(&o.Direct, "direct", false, "create the driver pod, its Service and ConfigMap directly, as spark-submit does: no SparkApplication, no operator, no retries (docs/direct-submission.md)")
+	fs.StringVar(&o.SubmissionID, "submission-id", "", "with --direct: the submission's id (default a new UUID); the same id again adopts what it created instead of starting a second driver")
 
 	s := &o.SparkSubmit
 	fs.StringVar(&s.Class, "class", "", "main class of a Java or Scala application")
@@ -154,6 +160,12 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 		}
 	}
 
+	if o.SubmissionID != "" && !o.Direct {
+		return cmderr.Usagef("--submission-id goes with --direct")
+	}
+	if o.Direct {
+		return o.runDirect(ctx, out, errOut, list, format)
+	}
 	if o.DryRun == "client" {
 		return printApps(out, format, list, "(dry run)", true)
 	}
@@ -191,13 +203,19 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer, fs *pflag.Flag
 	if !o.Wait {
 		return nil
 	}
+	return o.follow(ctx, c, errOut, list[0].GetNamespace(), list[0].GetName())
+}
+
+// follow is --wait: the application's progress on one line until it ends. name is the application's, or
+// a direct submission's driver pod's (apps.Get finds either).
+func (o *Options) follow(ctx context.Context, c client.Client, errOut io.Writer, ns, name string) error {
 	cs, err := o.Flags.Clientset()
 	if err != nil {
 		return err
 	}
 	w := &Watcher{Client: c, Progress: SparkProgressFromProxy(cs), Clock: o.Flags.Clock, Interval: o.PollInterval,
 		Out: errOut, Terminal: o.Flags.Terminal(errOut)}
-	return w.Follow(ctx, list[0].GetNamespace(), list[0].GetName())
+	return w.Follow(ctx, ns, name)
 }
 
 func sparkSubmitFlagsSet(fs *pflag.FlagSet) []string {

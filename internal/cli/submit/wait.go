@@ -57,12 +57,8 @@ func (w *Watcher) Follow(ctx context.Context, ns, name string) error {
 			return err
 		}
 		var prog *JobProgress
-		if cur := app.Status.CurrentAttempt; w.Progress != nil && app.Status.Phase == stokev1.PhaseRunning && cur != nil && cur.DriverPodName != "" {
-			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			if p, ok := w.Progress(pctx, ns, cur.DriverPodName, cur.SparkApplicationID); ok {
-				prog = &p
-			}
-			cancel()
+		if cur := app.Status.CurrentAttempt; app.Status.Phase == stokev1.PhaseRunning && cur != nil && cur.DriverPodName != "" {
+			prog = readProgress(ctx, w.Progress, ns, cur.DriverPodName, cur.SparkApplicationID)
 		}
 		line := StatusLine(app, prog, w.Clock.Now())
 		if line != last {
@@ -85,6 +81,19 @@ func (w *Watcher) Follow(ctx context.Context, ns, name string) error {
 		case <-w.Clock.After(w.Interval):
 		}
 	}
+}
+
+// readProgress reads a running driver's job progress, waiting at most 2 seconds; nil when it cannot.
+func readProgress(ctx context.Context, progress Progress, ns, driverPod, appID string) *JobProgress {
+	if progress == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if p, ok := progress(ctx, ns, driverPod, appID); ok {
+		return &p
+	}
+	return nil
 }
 
 // StatusLine is the one-line progress of an application.

@@ -234,20 +234,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	if err != nil {
 		return r.refused(p, err, "")
 	}
-	owned := []client.Object{objs.ConfigMap, objs.Service}
-	if objs.NetworkPolicy != nil {
-		owned = append(owned, objs.NetworkPolicy)
-	}
-	for _, c := range objs.Claims {
-		owned = append(owned, c)
-	}
-	if objs.UIService != nil {
-		owned = append(owned, objs.UIService)
-	}
-	if objs.UIIngress != nil {
-		owned = append(owned, objs.UIIngress)
-	}
-	for _, obj := range owned {
+	for _, obj := range objs.Owned() {
 		spark.OwnedByDriver(obj, pod)
 		if err := r.createOwned(ctx, obj, pod); err != nil {
 			err = fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)

@@ -1,0 +1,87 @@
+package submit
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/cli/output"
+	"github.com/stokehq/stoke/internal/direct"
+)
+
+// runDirect submits one application without the CRD or the operator (package direct), prints its driver
+// pod, and with --wait follows that pod to its end.
+func (o *Options) runDirect(ctx context.Context, out, errOut io.Writer, list []client.Object, format output.Format) error {
+	if len(list) != 1 {
+		return cmderr.Usagef("--direct submits one application; the manifest has %d objects", len(list))
+	}
+	app, ok := list[0].(*stokev1.SparkApplication)
+	if !ok {
+		return cmderr.Usagef("--direct submits a SparkApplication, not a %s: schedules and workflows need the operator", kind(list[0]))
+	}
+	if o.DryRun == "server" {
+		return cmderr.Usagef("--dry-run=server does not go with --direct yet: use --dry-run=client to see the objects")
+	}
+	id := o.SubmissionID
+	if id == "" {
+		id = string(uuid.NewUUID())
+	}
+	objs, err := direct.Render(app, id)
+	if err != nil {
+		return cmderr.Usagef("%v", err)
+	}
+	if o.DryRun == "client" {
+		items := append([]client.Object{objs.DriverPod}, objs.Owned()...)
+		return printObjects(out, format, items)
+	}
+	c, err := o.Flags.Client()
+	if err != nil {
+		return err
+	}
+	res, err := direct.Submit(ctx, c, objs)
+	if err != nil {
+		return cmderr.API(err, "the direct submission of "+app.Name)
+	}
+	verb := "created"
+	if res.Adopted {
+		verb = "already there (this submission ran before)"
+	}
+	fmt.Fprintf(out, "driver pod %s/%s %s (direct submission %s, spark.app.id %s)\n", res.Driver.Namespace, res.Driver.Name, verb, id, objs.Names.AppID)
+	if !o.Wait {
+		return nil
+	}
+	// The same progress line and failure message as the operator path: apps.Get finds a direct submission
+	// by its driver pod's name.
+	return o.follow(ctx, c, errOut, res.Driver.Namespace, res.Driver.Name)
+}
+
+// printObjects prints rendered objects (a direct --dry-run=client): as a YAML (default) or JSON List, or
+// their kind/name.
+func printObjects(out io.Writer, format output.Format, items []client.Object) error {
+	for _, obj := range items {
+		if gvks, _, err := scheme.Scheme.ObjectKinds(obj); err == nil && len(gvks) > 0 {
+			obj.GetObjectKind().SetGroupVersionKind(gvks[0])
+		}
+	}
+	if format == output.FormatName {
+		for _, obj := range items {
+			fmt.Fprintf(out, "%s/%s\n", strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind), obj.GetName())
+		}
+		return nil
+	}
+	if format == "" {
+		format = output.FormatYAML
+	}
+	list := make([]any, 0, len(items))
+	for _, obj := range items {
+		list = append(list, obj)
+	}
+	return output.Object(out, format, map[string]any{"apiVersion": "v1", "kind": "List", "items": list})
+}
