@@ -54,6 +54,9 @@ func Render(app *stokev1.SparkApplication, submissionID string) (*spark.Objects,
 	if submissionID == "" {
 		return nil, errors.New("a direct submission needs a submission id")
 	}
+	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
+		return nil, &spark.InvalidSpecError{Err: errors.New("spec.submission.mode SparkSubmitPod needs the operator: a direct submission builds the driver itself")}
+	}
 	name := app.Name
 	sum := sha256.Sum256([]byte(submissionID))
 	a := app.DeepCopy()
@@ -67,9 +70,6 @@ func Render(app *stokev1.SparkApplication, submissionID string) (*spark.Objects,
 		conf["spark.app.name"] = name
 	}
 	a.Spec.SparkConf = conf
-	if a.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
-		return nil, &spark.InvalidSpecError{Err: errors.New("spec.submission.mode SparkSubmitPod needs the operator: a direct submission builds the driver itself")}
-	}
 	objs, err := spark.Build(a, 1)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func Submit(ctx context.Context, c client.Client, objs *spark.Objects) (*Result,
 		obj = obj.DeepCopyObject().(client.Object)
 		spark.OwnedByDriver(obj, pod)
 		if err := createOrAdopt(ctx, c, obj, pod); err != nil {
-			err = fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
+			err = fmt.Errorf("creating %s %s: %w", spark.KindOf(obj), obj.GetName(), err)
 			if derr := rollBack(ctx, c, pod); derr != nil {
 				return nil, fmt.Errorf("%w; and deleting the driver pod again failed: %v", err, derr)
 			}
@@ -157,16 +157,4 @@ func rollBack(ctx context.Context, c client.Client, pod *corev1.Pod) error {
 		return err
 	}
 	return nil
-}
-
-func kindOf(obj client.Object) string {
-	switch obj.(type) {
-	case *corev1.ConfigMap:
-		return "ConfigMap"
-	case *corev1.Service:
-		return "Service"
-	case *corev1.PersistentVolumeClaim:
-		return "PersistentVolumeClaim"
-	}
-	return fmt.Sprintf("%T", obj)
 }

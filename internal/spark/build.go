@@ -76,6 +76,12 @@ type Objects struct {
 	UIIngress *networkingv1.Ingress
 }
 
+// KindOf names an object's kind for messages (typed objects carry no TypeMeta).
+func KindOf(obj client.Object) string {
+	t := fmt.Sprintf("%T", obj)
+	return t[strings.LastIndex(t, ".")+1:]
+}
+
 // Owned are the objects the driver pod owns (OwnedByDriver), in the order they are created after it: its
 // ConfigMap and Service, then, where built, its NetworkPolicy, volume claims and UI Service and Ingress.
 func (o *Objects) Owned() []client.Object {

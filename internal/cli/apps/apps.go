@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -62,7 +63,7 @@ func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkA
 		if d, _ := getDirect(ctx, c, ns, name); d != nil {
 			return d, nil
 		}
-	case noStokeKind(err):
+	case meta.IsNoMatchError(err): // no CRD: only direct submissions exist
 		d, derr := getDirect(ctx, c, ns, name)
 		if d == nil && derr == nil {
 			derr = fmt.Errorf("no direct submission %q in namespace %q, and Stoke's CRD is not installed (stoke get apps -n %s lists the direct submissions)", name, ns, ns)

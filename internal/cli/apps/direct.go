@@ -5,12 +5,12 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
+	"github.com/stokehq/stoke/internal/controller/sparkapplication"
 	"github.com/stokehq/stoke/internal/direct"
 	"github.com/stokehq/stoke/internal/spark"
 )
@@ -40,29 +40,32 @@ func FromDirectDriver(pod *corev1.Pod) *stokev1.SparkApplication {
 	}
 	created := pod.CreationTimestamp
 	cur := &stokev1.Attempt{Number: 1, DriverPodName: pod.Name, SparkApplicationID: pod.Labels[spark.LabelAppSelector], SubmissionTime: &created}
+	// The reconciler's own reading of a driver pod, so a direct submission's phase, outcome and reason mean
+	// what an application's do.
+	obs := sparkapplication.ObserveDriver(pod)
+	if obs.StartedAt != nil {
+		cur.DriverStartTime = &metav1.Time{Time: *obs.StartedAt}
+	}
 	for _, s := range pod.Status.ContainerStatuses {
-		if s.Name != spark.DriverContainerName {
-			continue
-		}
-		if r := s.State.Running; r != nil {
-			cur.DriverStartTime = &r.StartedAt
-		}
-		if term := s.State.Terminated; term != nil {
-			cur.DriverStartTime, cur.EndTime = &term.StartedAt, &term.FinishedAt
-			cur.ExitCode, cur.Reason = &term.ExitCode, term.Reason
+		if t := s.State.Terminated; s.Name == spark.DriverContainerName && t != nil {
+			cur.DriverStartTime, cur.EndTime = &t.StartedAt, &t.FinishedAt
 		}
 	}
-	switch pod.Status.Phase {
-	case corev1.PodRunning:
+	switch obs.Phase {
+	case sparkapplication.DriverRunning:
 		app.Status.Phase = stokev1.PhaseRunning
-	case corev1.PodSucceeded:
+	case sparkapplication.DriverSucceeded:
 		app.Status.Phase, cur.Outcome = stokev1.PhaseSucceeded, stokev1.OutcomeSucceeded
-	case corev1.PodFailed:
+	case sparkapplication.DriverFailed:
 		app.Status.Phase, cur.Outcome = stokev1.PhaseFailed, stokev1.OutcomeApplicationFailure
+		if obs.Infrastructure {
+			cur.Outcome = stokev1.OutcomeInfrastructureFailure
+		}
 	default:
 		app.Status.Phase = stokev1.PhaseSubmitted
 	}
 	if cur.Outcome != "" {
+		cur.ExitCode, cur.Reason, cur.Message = obs.ExitCode, obs.Reason, obs.Message
 		app.Status.TerminationTime = cur.EndTime
 	}
 	app.Status.CurrentAttempt = cur
@@ -98,6 +101,3 @@ func getDirect(ctx context.Context, c client.Client, ns, name string) (*stokev1.
 	}
 	return nil, nil
 }
-
-// noStokeKind reports an error from a cluster without Stoke's CRD (direct submissions only).
-func noStokeKind(err error) bool { return meta.IsNoMatchError(err) }

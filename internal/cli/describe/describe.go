@@ -22,6 +22,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
 	"github.com/stokehq/stoke/internal/cli/workflow"
+	"github.com/stokehq/stoke/internal/direct"
 	"github.com/stokehq/stoke/internal/usage"
 )
 
@@ -99,7 +100,7 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	}
 	field("Phase", phase)
 	if apps.IsDirect(app) {
-		field("Submitted", "directly (stoke submit --direct, submission "+app.Annotations["stoke.dev/submission-id"]+"): no SparkApplication, no retries")
+		field("Submitted", "directly (stoke submit --direct, submission "+app.Annotations[direct.AnnotationSubmissionID]+"): no SparkApplication, no retries")
 	}
 	if d := apps.RunTime(app, now); d > 0 {
 		field("Duration", output.Duration(d))

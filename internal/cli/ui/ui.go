@@ -130,14 +130,12 @@ func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wa
 	}
 }
 
-// DriverPod is the running driver pod of the current attempt, read from the API server.
+// DriverPod is the running driver pod of the current attempt, read from the API server (Run sends an
+// attempt that has ended to the History Server instead).
 func DriverPod(ctx context.Context, c client.Client, app *stokev1.SparkApplication) (*corev1.Pod, error) {
 	cur := app.Status.CurrentAttempt
 	if cur == nil || cur.DriverPodName == "" {
 		return nil, fmt.Errorf("application %q has no driver yet (phase %s)", app.Name, apps.Phase(app))
-	}
-	if cur.Outcome != "" {
-		return nil, fmt.Errorf("the Spark UI ends with the driver: attempt %d of %q ended (%s); configure a Spark history server to look back", cur.Number, app.Name, cur.Outcome)
 	}
 	pod := &corev1.Pod{}
 	err := c.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: cur.DriverPodName}, pod)

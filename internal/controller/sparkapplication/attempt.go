@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -237,7 +236,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	for _, obj := range objs.Owned() {
 		spark.OwnedByDriver(obj, pod)
 		if err := r.createOwned(ctx, obj, pod); err != nil {
-			err = fmt.Errorf("creating %s %s: %w", kindOf(obj), obj.GetName(), err)
+			err = fmt.Errorf("creating %s %s: %w", spark.KindOf(obj), obj.GetName(), err)
 			if ClassifyRejection(err).Kind != RejectionTransient {
 				if derr := r.rollBack(ctx, pod); derr != nil {
 					return derr
@@ -319,12 +318,6 @@ func (r *Reconciler) createOwned(ctx context.Context, obj client.Object, pod *co
 
 // errLeftover is a transient error: an object of an earlier attempt's name had to be deleted first.
 var errLeftover = errors.New("created again on the next pass")
-
-// kindOf names an object's kind for messages.
-func kindOf(obj client.Object) string {
-	t := fmt.Sprintf("%T", obj)
-	return t[strings.LastIndex(t, ".")+1:]
-}
 
 // rollBack deletes a driver pod whose attempt could not be completed; what it owns goes with it.
 func (r *Reconciler) rollBack(ctx context.Context, pod *corev1.Pod) error {
@@ -563,10 +556,10 @@ func (r *Reconciler) deleteIfPresent(ctx context.Context, obj client.Object) err
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("reading %s %s: %w", kindOf(obj), obj.GetName(), err)
+		return fmt.Errorf("reading %s %s: %w", spark.KindOf(obj), obj.GetName(), err)
 	}
 	if err := r.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("deleting %s %s: %w", kindOf(obj), obj.GetName(), err)
+		return fmt.Errorf("deleting %s %s: %w", spark.KindOf(obj), obj.GetName(), err)
 	}
 	return nil
 }
