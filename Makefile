@@ -112,17 +112,23 @@ spark-images:
 demo:
 	hack/demo.sh $(DEMO_ARGS)
 
-## e2e: real Spark jobs (3.5 and 4.x) through the operator, installed with the Helm chart from the operator
-## image, on the local cluster (E2E_OPERATOR=process runs the operator on the host instead)
+## e2e: real Spark jobs (3.5 and 4.x) on the local cluster: first submitted directly (stoke submit --direct)
+## to the cluster without Stoke, then through the operator, installed with the Helm chart from the operator
+## image (E2E_OPERATOR=process runs the operator on the host instead)
 E2E_OPERATOR ?= chart
 e2e: build helm
 	hack/cluster.sh up >/dev/null
 	hack/cluster.sh stop-operator
 	hack/spark-image.sh import
+	rm -f $(BIN)/e2e-direct-report.md
+	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-direct-report.md \
+	  STOKE_E2E_OPERATOR=none $(GO) test -tags e2e -count=1 -timeout 20m -v -run '^TestDirect' ./test/e2e/ 2>&1 | tee $(BIN)/e2e-direct.log; \
+	  test $${PIPESTATUS[0]} -eq 0
 	image=$$(hack/operator-image.sh) && \
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \
 	  STOKE_E2E_OPERATOR=$(E2E_OPERATOR) STOKE_E2E_IMAGE=$$image STOKE_HELM=$$(hack/helm.sh) STOKE_PROMETHEUS=$$(hack/prometheus.sh) \
-	  $(GO) test -tags e2e -count=1 -timeout 60m -v ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0
+	  $(GO) test -tags e2e -count=1 -timeout 60m -v -skip '^TestDirect' ./test/e2e/ 2>&1 | tee $(BIN)/e2e.log; test $${PIPESTATUS[0]} -eq 0
+	! test -f $(BIN)/e2e-direct-report.md || cat $(BIN)/e2e-direct-report.md >> $(BIN)/e2e-report.md
 
 clean:
 	rm -rf $(BIN)

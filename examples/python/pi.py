@@ -1,6 +1,8 @@
-"""Estimates pi with PySpark: argv[1] partitions (default 2), 100,000 samples each."""
+"""Estimates pi with PySpark: argv[1] partitions (default 2), 100,000 samples each; then, for argv[2]
+seconds (default 0), stays up with the Spark UI open."""
 import random
 import sys
+import time
 
 from pyspark.sql import SparkSession
 
@@ -19,5 +21,6 @@ if __name__ == "__main__":
     partitions = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     spark = SparkSession.builder.appName("Stoke PySpark pi").getOrCreate()
     inside = spark.sparkContext.parallelize(range(partitions), partitions).map(hits).sum()
-    print(f"Pi is roughly {4.0 * inside / (partitions * 100_000)}")
+    print(f"Pi is roughly {4.0 * inside / (partitions * 100_000)}", flush=True)
+    time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
     spark.stop()

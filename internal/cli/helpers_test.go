@@ -13,6 +13,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,9 +41,15 @@ func stoke(t *testing.T, clk clock.Clock, args ...string) result {
 
 func stokeCtx(ctx context.Context, t *testing.T, clk clock.Clock, args ...string) result {
 	t.Helper()
+	return stokeAs(ctx, t, env.Config, clk, args...)
+}
+
+// stokeAs is stokeCtx with another REST config (another user).
+func stokeAs(ctx context.Context, t *testing.T, cfg *rest.Config, clk clock.Clock, args ...string) result {
+	t.Helper()
 	f := kube.NewFlags()
 	if !slices.Contains(args, "--kubeconfig") {
-		f.SetRESTConfig(env.Config)
+		f.SetRESTConfig(cfg)
 	}
 	if clk != nil {
 		f.Clock = clk

@@ -9,9 +9,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/direct"
 )
 
 // TestSubmitWithSparkSubmitFlags submits with spark-submit's flags and checks what the API server stored.
@@ -322,6 +326,9 @@ func TestDirectSubmissionsInTheOtherCommands(t *testing.T) {
 			t.Errorf("describe lacks %q:\n%s", want, desc)
 		}
 	}
+	for _, command := range []string{"suspend", "resume", "rerun"} {
+		stoke(t, nil, command, "-n", ns, "pi").wantErr(t, true, `"pi" is a direct submission`, "nothing to "+command)
+	}
 	out := stoke(t, nil, "delete", "-n", ns, "pi").must(t)
 	if !strings.Contains(out, `direct submission "pi" deleted`) {
 		t.Errorf("delete: %q", out)
@@ -332,4 +339,43 @@ func TestDirectSubmissionsInTheOtherCommands(t *testing.T) {
 		return len(pods.Items) == 0
 	})
 	stoke(t, nil, "describe", "app", "-n", ns, "pi").wantErr(t, false, `application "pi" not found`)
+}
+
+// TestDirectSubmissionsForAUserWhoMayNotReadSparkApplications: where Stoke's CRD is installed but the user's
+// only rights are the direct submitter's Role (direct.SubmitterRules and direct.FollowerRules), the
+// commands show their direct submissions alone instead of failing on the refused SparkApplications; a user
+// with no rights at all gets the refusal.
+func TestDirectSubmissionsForAUserWhoMayNotReadSparkApplications(t *testing.T) {
+	ns := env.Namespace(t)
+	ctx := context.Background()
+	rules := append(append([]rbacv1.PolicyRule(nil), direct.SubmitterRules...), direct.FollowerRules...)
+	for _, obj := range []client.Object{
+		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "submitter"}, Rules: rules},
+		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "submitter"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "submitter"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "tenant"}}},
+	} {
+		if err := env.Client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as := func(user string) *rest.Config {
+		cfg := rest.CopyConfig(env.Config)
+		cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+		return cfg
+	}
+	tenant := as("tenant")
+	stokeAs(ctx, t, tenant, nil, "submit", "-n", ns, "--direct", "--name", "pi", "--image", "spark:4.3.0", "--class", "A", examplesJar).must(t)
+	stoke(t, nil, "submit", "-n", ns, "--name", "managed", "--image", "spark:4.3.0", "--class", "A", examplesJar).must(t)
+
+	list := stokeAs(ctx, t, tenant, nil, "get", "apps", "-n", ns).must(t)
+	if !strings.Contains(list, "direct") || strings.Contains(list, "managed") {
+		t.Errorf("the tenant's stoke get apps, want only the direct submission:\n%s", list)
+	}
+	if desc := stokeAs(ctx, t, tenant, nil, "describe", "app", "-n", ns, "pi").must(t); !strings.Contains(desc, "stoke submit --direct") {
+		t.Errorf("the tenant's describe:\n%s", desc)
+	}
+	stokeAs(ctx, t, tenant, nil, "describe", "app", "-n", ns, "managed").wantErr(t, false, "forbidden")
+	stokeAs(ctx, t, tenant, nil, "get", "apps", "-n", ns, "-l", "team=a").wantErr(t, false, "forbidden")
+	stokeAs(ctx, t, as("nobody"), nil, "get", "apps", "-n", ns).wantErr(t, false, "forbidden")
 }

@@ -289,7 +289,12 @@ func TestLogsPodSelection(t *testing.T) {
 
 	// The UI needs a running driver; the pod here has no node, so the forward itself is refused by the
 	// API server with a one-line error (a real cluster is exercised in e2e).
-	stoke(t, nil, "ui", "pi", "-n", ns).wantErr(t, false, "pi-3-driver is Pending, not Running")
+	// A driver not running yet is waited for, within --wait.
+	res := stoke(t, nil, "ui", "pi", "-n", ns, "--wait", "1500ms")
+	res.wantErr(t, false, "pi-3-driver is Pending, not Running")
+	if !strings.Contains(res.errOut, "waiting for the driver of pi to run") {
+		t.Errorf("stoke ui did not say it waits for the driver: %q", res.errOut)
+	}
 	if _, err := ui.DriverPod(ctx, env.Client, getApp(t, ns, "pi")); err == nil {
 		t.Error("a driver pod that is not running was accepted for the UI")
 	}
@@ -305,7 +310,7 @@ func TestLogsPodSelection(t *testing.T) {
 		t.Errorf("running driver refused: %v", err)
 	}
 	// Without a kubelet the UI never answers through the pod proxy: the wait ends with a one-line error.
-	res := stoke(t, nil, "ui", "pi", "-n", ns, "--port", "0", "--wait", "1s")
+	res = stoke(t, nil, "ui", "pi", "-n", ns, "--port", "0", "--wait", "1s")
 	res.wantErr(t, false, "the Spark UI of pi-3-driver did not answer within 1s")
 }
 

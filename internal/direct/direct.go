@@ -47,6 +47,16 @@ var SubmitterRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"}, Verbs: []string{"get", "create"}},
 }
 
+// FollowerRules are what the CLI's other commands need on a direct submission beyond SubmitterRules: the
+// driver's and executors' logs (stoke logs), Spark's UI through the API server (stoke ui, and the job
+// progress of stoke submit --wait) and the namespace's events (stoke events, describe). spark-submit has no
+// such commands; kubectl logs and port-forward need the same.
+var FollowerRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{""}, Resources: []string{"pods/log", "pods/proxy"}, Verbs: []string{"get"}},
+	{APIGroups: []string{""}, Resources: []string{"pods/portforward"}, Verbs: []string{"create"}},
+	{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"list", "watch"}},
+}
+
 // Render builds the objects of a direct submission of the application under the submission id: the
 // operator path's validation and builder (the same refusals with the same messages), with object names
 // <name>-<8 hex digits of the id>-1 and spark.app.name the application's own name.

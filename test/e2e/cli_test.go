@@ -22,7 +22,20 @@ import (
 // stoke runs the CLI against the local cluster and returns stdout and stderr.
 func stoke(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := exec.Command(h.Binary, append([]string{"--kubeconfig", h.Kubeconfig}, args...)...)
+	return stokeAs(t, h.Kubeconfig, args...)
+}
+
+// stokeAs runs the CLI with another kubeconfig (another user).
+func stokeAs(t *testing.T, kubeconfig string, args ...string) (string, string, error) {
+	t.Helper()
+	return runStoke(t, nil, kubeconfig, args...)
+}
+
+// runStoke runs the CLI with the kubeconfig in the environment env (nil: this process's).
+func runStoke(t *testing.T, env []string, kubeconfig string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(h.Binary, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -143,7 +156,13 @@ func TestCLIUIForwardsToTheSparkUI(t *testing.T) {
 // openUI runs `stoke ui` on the application, stopped when the test ends, and returns the URL it prints.
 func openUI(t *testing.T, ns, name string, wait time.Duration) string {
 	t.Helper()
-	cmd := exec.Command(h.Binary, "--kubeconfig", h.Kubeconfig, "ui", "-n", ns, name, "--port", "0", "--wait", wait.String())
+	return openUIAs(t, h.Kubeconfig, ns, name, wait)
+}
+
+// openUIAs is openUI with another kubeconfig (another user).
+func openUIAs(t *testing.T, kubeconfig, ns, name string, wait time.Duration) string {
+	t.Helper()
+	cmd := exec.Command(h.Binary, "--kubeconfig", kubeconfig, "ui", "-n", ns, name, "--port", "0", "--wait", wait.String())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,8 @@
 // The operator is installed with the Helm chart (charts/stoke) from the image `make image` built, and runs
 // in a pod with exactly the chart's RBAC; tests kill its container with SIGKILL as a crash would.
 // STOKE_E2E_OPERATOR=process runs it instead as a host process with the admin kubeconfig (the old mode,
-// for debugging the operator with a local build). Every test gets its own namespace with the driver's
+// for debugging the operator with a local build); STOKE_E2E_OPERATOR=none is a cluster without Stoke (no
+// CRD, no operator) for the direct submissions' tests (TestDirect*), which make e2e runs first. Every test gets its own namespace with the driver's
 // service account.
 package e2e
 
@@ -27,6 +28,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -91,6 +93,13 @@ func run(m *testing.M) int {
 	}
 	cfg.QPS, cfg.Burst = 50, 100
 	mode := envOr("STOKE_E2E_OPERATOR", "chart")
+	if mode == "none" {
+		// A cluster without Stoke: no CRD and no operator (TestDirect*, which make e2e runs first).
+		if err := removeStokeCRDs(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	}
 	if mode == "process" {
 		// The chart installs the CRDs in the chart mode.
 		if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
@@ -110,6 +119,13 @@ func run(m *testing.M) int {
 		Kubeconfig: kubeconfig, Binary: binary, Config: cfg, Client: c, Clientset: kubernetes.NewForConfigOrDie(cfg),
 		Versions: versions, report: &Report{}, sparkSlots: make(chan struct{}, atoiOr(os.Getenv("STOKE_E2E_PARALLEL"), 2)),
 	}
+	if mode == "none" {
+		code := m.Run()
+		if err := h.report.Write(os.Getenv("STOKE_E2E_REPORT")); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: writing the report:", err)
+		}
+		return code
+	}
 	switch mode {
 	case "process":
 		h.Operator = &OperatorProcess{Binary: binary, Kubeconfig: kubeconfig, Dir: mustTempDir()}
@@ -125,7 +141,7 @@ func run(m *testing.M) int {
 		}
 		h.Operator, h.Chart = chart, chart
 	default:
-		fmt.Fprintf(os.Stderr, "e2e: STOKE_E2E_OPERATOR=%s: want chart or process\n", mode)
+		fmt.Fprintf(os.Stderr, "e2e: STOKE_E2E_OPERATOR=%s: want chart, process or none\n", mode)
 		return 1
 	}
 	if err := h.Operator.Start(); err != nil {
@@ -150,6 +166,39 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: writing the report:", err)
 	}
 	return code
+}
+
+// removeStokeCRDs makes the cluster one without Stoke: the CRDs of a previous run on a kept cluster (the chart
+// leaves them when uninstalled) are deleted, and waited for.
+func removeStokeCRDs(cfg *rest.Config) error {
+	cs, err := apiextensionsclient.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	list, err := cs.ApiextensionsV1().CustomResourceDefinitions().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("listing CRDs: %w", err)
+	}
+	for _, crd := range list.Items {
+		if crd.Spec.Group != stokev1.GroupVersion.Group {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "e2e: deleting %s: these tests need a cluster without Stoke\n", crd.Name)
+		if err := cs.ApiextensionsV1().CustomResourceDefinitions().Delete(ctx, crd.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting %s: %w", crd.Name, err)
+		}
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
+			_, err := cs.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s still there after 2 minutes", crd.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // toolPath is the binary named by the environment variable (make e2e sets it), else what the hack script

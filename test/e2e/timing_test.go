@@ -24,9 +24,22 @@ import (
 
 // Report collects the timing comparison and writes it as markdown.
 type Report struct {
-	mu        sync.Mutex
-	rows      []TimingRow
-	failovers []time.Duration
+	mu          sync.Mutex
+	rows        []TimingRow
+	submissions []SubmissionRow
+	failovers   []time.Duration
+}
+
+// SubmissionRow is how long after a submitting command started its driver pod was created.
+type SubmissionRow struct {
+	Version, Path string
+	ToDriverPod   time.Duration
+}
+
+func (r *Report) AddSubmission(row SubmissionRow) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.submissions = append(r.submissions, row)
 }
 
 // AddFailovers records leader failover times (SIGKILL of the leader to the new leader's first reconcile).
@@ -56,9 +69,14 @@ func (r *Report) Markdown() string {
 		return rows[i].Version+rows[i].Path < rows[j].Version+rows[j].Path
 	})
 	var b strings.Builder
-	b.WriteString("| Spark | submitted with | apply → driver Running | apply → first executor Running |\n|---|---|---|---|\n")
-	for _, row := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %.1f s | %.1f s |\n", row.Version, row.Path, row.DriverRunning.Seconds(), row.ExecutorRunning.Seconds())
+	if len(rows) > 0 {
+		b.WriteString("| Spark | submitted with | apply → driver Running | apply → first executor Running |\n|---|---|---|---|\n")
+		for _, row := range rows {
+			fmt.Fprintf(&b, "| %s | %s | %.1f s | %.1f s |\n", row.Version, row.Path, row.DriverRunning.Seconds(), row.ExecutorRunning.Seconds())
+		}
+	}
+	if len(r.submissions) > 0 {
+		b.WriteString(r.submissionsMarkdown())
 	}
 	if len(r.failovers) > 0 {
 		b.WriteString("\nLeader failover (leader SIGKILLed → the new leader's first reconcile):")
@@ -70,8 +88,30 @@ func (r *Report) Markdown() string {
 	return b.String()
 }
 
+// submissionsMarkdown is the table of submission times, each path's ratio to stoke submit --direct's.
+func (r *Report) submissionsMarkdown() string {
+	rows := append([]SubmissionRow(nil), r.submissions...)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Version+rows[i].Path < rows[j].Version+rows[j].Path })
+	direct := map[string]time.Duration{}
+	for _, row := range rows {
+		if row.Path == "stoke submit --direct" {
+			direct[row.Version] = row.ToDriverPod
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n| Spark | submitted with (no operator) | command start → driver pod created | × stoke submit --direct |\n|---|---|---|---|\n")
+	for _, row := range rows {
+		ratio := "—"
+		if d := direct[row.Version]; d > 0 {
+			ratio = fmt.Sprintf("%.1f×", row.ToDriverPod.Seconds()/d.Seconds())
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.3f s | %s |\n", row.Version, row.Path, row.ToDriverPod.Seconds(), ratio)
+	}
+	return b.String()
+}
+
 func (r *Report) Write(path string) error {
-	if path == "" || (len(r.rows) == 0 && len(r.failovers) == 0) {
+	if path == "" || (len(r.rows) == 0 && len(r.submissions) == 0 && len(r.failovers) == 0) {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -52,8 +52,8 @@ func LookupWith[T client.Object](ctx context.Context, f *kube.Flags, name string
 }
 
 // Get reads one application; a missing application or namespace gives a one-line error naming it. Where
-// there is no SparkApplication of that name (or no CRD at all), the newest direct submission of that name
-// (FromDirectDriver) is the application.
+// there is no SparkApplication of that name (or no CRD at all, or the user may not read SparkApplications),
+// the newest direct submission of that name (FromDirectDriver) is the application.
 func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkApplication, error) {
 	app := &stokev1.SparkApplication{}
 	err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app)
@@ -63,6 +63,12 @@ func Get(ctx context.Context, c client.Client, ns, name string) (*stokev1.SparkA
 		if d, _ := getDirect(ctx, c, ns, name); d != nil {
 			return d, nil
 		}
+	case apierrors.IsForbidden(err):
+		// A tenant allowed only direct submissions: their driver pods, else the refusal itself.
+		if d, _ := getDirect(ctx, c, ns, name); d != nil {
+			return d, nil
+		}
+		return nil, err
 	case meta.IsNoMatchError(err): // no CRD: only direct submissions exist
 		d, derr := getDirect(ctx, c, ns, name)
 		if d == nil && derr == nil {

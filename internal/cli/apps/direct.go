@@ -101,3 +101,12 @@ func getDirect(ctx context.Context, c client.Client, ns, name string) (*stokev1.
 	}
 	return nil, nil
 }
+
+// RefuseDirect is the error of a command that needs a SparkApplication (suspend, resume, rerun) when the
+// application is a direct submission; nil otherwise.
+func RefuseDirect(app *stokev1.SparkApplication, command string) error {
+	if !IsDirect(app) {
+		return nil
+	}
+	return cmderr.Usagef("%q is a direct submission (stoke submit --direct): with no SparkApplication and no operator there is nothing to %s; submit it again, or without --direct to get retries, suspend and rerun", app.Name, command)
+}

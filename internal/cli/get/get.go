@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -115,19 +116,29 @@ var applications = kind[stokev1.SparkApplication, *stokev1.SparkApplication]{
 	list: func(ctx context.Context, c client.Client, ns string, sel labels.Selector) ([]stokev1.SparkApplication, error) {
 		list := &stokev1.SparkApplicationList{}
 		err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel})
-		noCRD := meta.IsNoMatchError(err)
-		if err != nil && !noCRD {
+		// Where the CRD is not installed, or the user may not read SparkApplications (a tenant allowed only
+		// direct submissions), the direct submissions are all there is to list.
+		noCRD, forbidden := meta.IsNoMatchError(err), apierrors.IsForbidden(err)
+		if err != nil && !noCRD && !forbidden {
 			return nil, err
 		}
 		// Direct submissions (stoke submit --direct) carry no application labels: they are listed beside the
 		// SparkApplications unless a selector asks for labels. Without the right to list pods, only
 		// SparkApplications are listed.
-		if sel.Empty() {
-			if direct, derr := apps.ListDirect(ctx, c, ns); derr == nil {
-				list.Items = append(list.Items, direct...)
-			} else if noCRD {
-				return nil, derr
+		if !sel.Empty() {
+			if forbidden {
+				return nil, err
 			}
+			return list.Items, nil
+		}
+		direct, derr := apps.ListDirect(ctx, c, ns)
+		switch {
+		case derr == nil:
+			list.Items = append(list.Items, direct...)
+		case forbidden: // neither readable: the first refusal says why
+			return nil, err
+		case noCRD:
+			return nil, derr
 		}
 		return list.Items, nil
 	},

@@ -49,6 +49,9 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := apps.RefuseDirect(app, "rerun"); err != nil {
+		return err
+	}
 	switch {
 	case app.Spec.Suspend:
 		return cmderr.Usagef("application %q is suspended: stoke resume %s starts a new attempt", o.Name, o.Name)

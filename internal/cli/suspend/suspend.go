@@ -52,6 +52,9 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := apps.RefuseDirect(app, map[bool]string{true: "suspend", false: "resume"}[o.Suspend]); err != nil {
+		return err
+	}
 	verb := map[bool]string{true: "suspended", false: "resumed"}[o.Suspend]
 	if app.Spec.Suspend == o.Suspend {
 		_, err := fmt.Fprintf(out, "application %q is already %s\n", o.Name, map[bool]string{true: "suspended", false: "not suspended"}[o.Suspend])

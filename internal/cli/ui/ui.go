@@ -6,6 +6,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,7 +36,7 @@ type Options struct {
 	Name    string
 	Address string
 	Port    int
-	// Wait bounds how long a running driver is given to start serving its UI (the pod runs, and is Ready, a
+	// Wait bounds how long a starting driver is given to run and serve its UI (the pod runs, and is Ready, a
 	// few seconds before Spark opens port 4040; a forward to a closed port ends at once).
 	Wait time.Duration
 	// HistoryServer is the History Server's Service as namespace/name; empty: the one Service labelled
@@ -60,7 +61,7 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.Address, "address", "127.0.0.1", "local address to listen on")
 	cmd.Flags().IntVar(&o.Port, "port", 4040, "local port (0 picks a free one)")
-	cmd.Flags().DurationVar(&o.Wait, "wait", 90*time.Second, "how long to wait for a starting driver to serve its UI, or for the History Server to load a finished application")
+	cmd.Flags().DurationVar(&o.Wait, "wait", 90*time.Second, "how long to wait for a starting driver to run and serve its UI, or for the History Server to load a finished application")
 	cmd.Flags().StringVar(&o.HistoryServer, "history-server", "", "the Spark History Server's Service, namespace/name (default: the one labelled app.kubernetes.io/component=history-server)")
 	return cmd
 }
@@ -70,10 +71,6 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if o.Port < 0 || o.Port > 65535 {
 		return cmderr.Usagef("--port %d: not a port", o.Port)
 	}
-	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
-	if err != nil {
-		return err
-	}
 	cfg, err := o.Flags.RESTConfig()
 	if err != nil {
 		return err
@@ -82,14 +79,34 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cur := app.Status.CurrentAttempt; cur != nil && cur.Outcome != "" {
-		return o.history(ctx, cfg, cs, app, out, errOut)
+	// A driver still starting (not created yet, Pending) is waited for, within --wait.
+	deadline := time.Now().Add(o.Wait)
+	var pod *corev1.Pod
+	for told := false; ; {
+		c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
+		if err != nil {
+			return err
+		}
+		if cur := app.Status.CurrentAttempt; cur != nil && cur.Outcome != "" {
+			return o.history(ctx, cfg, cs, app, out, errOut)
+		}
+		if pod, err = DriverPod(ctx, c, app); err == nil {
+			break
+		}
+		if !errors.Is(err, errNotRunning) || !time.Now().Before(deadline) {
+			return err
+		}
+		if !told {
+			fmt.Fprintf(errOut, "waiting for the driver of %s to run...\n", o.Name)
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
 	}
-	pod, err := DriverPod(ctx, c, app)
-	if err != nil {
-		return err
-	}
-	if err := waitForUI(ctx, cs, pod, o.Wait, errOut); err != nil {
+	if err := waitForUI(ctx, cs, pod, deadline, o.Wait, errOut); err != nil {
 		return err
 	}
 	return forward(ctx, cfg, cs, pod, spark.UIPortOfPod(pod), o.Address, o.Port, errOut, func(base string) (string, error) {
@@ -99,10 +116,11 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 	}, o.Ready)
 }
 
-// waitForUI asks the Spark UI for its application list through the API server's pod proxy until it answers.
+// waitForUI asks the Spark UI for its application list through the API server's pod proxy until it answers,
+// up to the deadline (the end of --wait, which the error names).
 // Without permission to use the pod proxy it does not wait: the forward is tried directly.
-func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wait time.Duration, errOut io.Writer) error {
-	ctx, cancel := context.WithTimeout(ctx, wait)
+func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, deadline time.Time, wait time.Duration, errOut io.Writer) error {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	told := false
 	for {
@@ -130,23 +148,26 @@ func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, wa
 	}
 }
 
+// errNotRunning is DriverPod's error while the driver is not running (yet): Run waits for it.
+var errNotRunning = errors.New("the UI is served once the driver runs")
+
 // DriverPod is the running driver pod of the current attempt, read from the API server (Run sends an
 // attempt that has ended to the History Server instead).
 func DriverPod(ctx context.Context, c client.Client, app *stokev1.SparkApplication) (*corev1.Pod, error) {
 	cur := app.Status.CurrentAttempt
 	if cur == nil || cur.DriverPodName == "" {
-		return nil, fmt.Errorf("application %q has no driver yet (phase %s)", app.Name, apps.Phase(app))
+		return nil, fmt.Errorf("application %q has no driver yet (phase %s): %w", app.Name, apps.Phase(app), errNotRunning)
 	}
 	pod := &corev1.Pod{}
 	err := c.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: cur.DriverPodName}, pod)
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("the driver pod %s of %q does not exist", cur.DriverPodName, app.Name)
+		return nil, fmt.Errorf("the driver pod %s of %q does not exist: %w", cur.DriverPodName, app.Name, errNotRunning)
 	}
 	if err != nil {
 		return nil, cmderr.API(err, fmt.Sprintf("pod %q", cur.DriverPodName))
 	}
 	if pod.Status.Phase != corev1.PodRunning {
-		return nil, fmt.Errorf("the driver pod %s is %s, not Running: the UI is served once the driver runs", pod.Name, pod.Status.Phase)
+		return nil, fmt.Errorf("the driver pod %s is %s, not Running: %w", pod.Name, pod.Status.Phase, errNotRunning)
 	}
 	return pod, nil
 }
