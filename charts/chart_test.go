@@ -446,12 +446,14 @@ func (g grants) allows(ns string, p permission) bool {
 }
 
 // clusterScoped are the resources in the operator's rules that have no namespace.
-var clusterScoped = map[string]bool{"namespaces": true, "customresourcedefinitions": true, "tokenreviews": true, "subjectaccessreviews": true}
+var clusterScoped = map[string]bool{"namespaces": true, "customresourcedefinitions": true, "tokenreviews": true, "subjectaccessreviews": true,
+	"sparkqueues": true, "sparkqueues/status": true}
 
 // missing lists the operator's declared permissions that the chart does not grant where they are used:
 // leases in the operator's namespace (leader election), cluster-scoped resources cluster-wide, everything
 // else in each watched namespace. In namespaced mode the operator cannot use namespaceSelector (the
-// config refuses both together), so it needs no namespaces rule there.
+// config refuses both together); it reads namespaces there only for SparkQueues (a namespace's default
+// queue label, a queue's namespaceSelector), which the chart grants cluster-wide like SparkQueues.
 func missing(needed []rbacv1.PolicyRule, g grants, watched []string) []string {
 	var out []string
 	for _, r := range needed {

@@ -67,7 +67,11 @@ func TestEveryIntegerFieldIsBounded(t *testing.T) {
 			}
 			walk(strings.TrimSuffix(v.Name, "."), v.Schema.OpenAPIV3Schema)
 		}
-		if checked < 50 {
+		least := 50 // the application spec is in every kind but SparkQueue
+		if crd.Name == "sparkqueues.stoke.dev" {
+			least = 5
+		}
+		if checked < least {
 			t.Errorf("%s: only %d integer fields found; is the walk broken?", crd.Name, checked)
 		}
 	}

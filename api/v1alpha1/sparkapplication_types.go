@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -127,6 +128,20 @@ type SparkApplicationSpec struct {
 	// starts a new attempt.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// Queue is the SparkQueue the application waits in until its starting footprint (the driver plus its
+	// initial executors) fits the queue's quota; nothing of an attempt is created before. Empty: the queue
+	// named by the namespace's stoke.dev/queue label, if any; otherwise the application is not queued.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Queue string `json:"queue,omitempty"`
+
+	// QueuePriority orders the applications waiting in a queue: higher first, and among equals the one
+	// created first (default 0).
+	// +optional
+	// +kubebuilder:validation:Minimum=-1000000
+	// +kubebuilder:validation:Maximum=1000000
+	QueuePriority int32 `json:"queuePriority,omitempty"`
 
 	// RunToken is a free-form value with no meaning of its own. It is part of the spec, so changing it
 	// changes the spec like any other field: a finished application runs again as a new attempt, and a
@@ -633,6 +648,9 @@ const (
 	PhaseFailed ApplicationPhase = "Failed"
 	// PhaseSuspended: spec.suspend is true and no pod of the application runs.
 	PhaseSuspended ApplicationPhase = "Suspended"
+	// PhaseQueued: the next attempt waits to be admitted by its SparkQueue, or for room in the namespace's
+	// ResourceQuota (the Queued condition says for what); nothing of it exists yet.
+	PhaseQueued ApplicationPhase = "Queued"
 )
 
 // Condition types of a SparkApplication. The reasons each can carry are listed in docs/conditions.md.
@@ -656,6 +674,10 @@ const (
 	// quota, or the operator's own permissions. The reason says which and the message quotes the API server;
 	// Stoke looks again with backoff (at most a minute apart).
 	ConditionWaiting = "Waiting"
+	// ConditionQueued is True while the next attempt waits to be admitted: by its SparkQueue (the message
+	// names the queue, the position and what is missing), or for room in a ResourceQuota of the namespace.
+	// It turns False (reason Admitted) when the attempt is admitted.
+	ConditionQueued = "Queued"
 )
 
 // AttemptOutcome is how an attempt ended.
@@ -727,6 +749,11 @@ type Attempt struct {
 	// the pods still running are listed in usageLedger and counted when they end.
 	// +optional
 	Usage *Usage `json:"usage,omitempty"`
+
+	// Queue is where the application stands in its SparkQueue: waiting (with its position) or admitted.
+	// Unset for an application that uses no queue, and once its attempt ended.
+	// +optional
+	Queue *QueueStanding `json:"queue,omitempty"`
 	// UsageLedger lists the attempt's started pods that Usage has not counted yet, and its ended pods that
 	// still exist (so that each pod is counted once): about 150 bytes per pod the attempt runs at once. It
 	// is empty once the attempt ends.
@@ -863,6 +890,11 @@ type SparkApplicationStatus struct {
 	// attempts pastAttempts no longer lists).
 	// +optional
 	Usage *Usage `json:"usage,omitempty"`
+
+	// Queue is where the application stands in its SparkQueue: waiting (with its position) or admitted.
+	// Unset for an application that uses no queue, and once its attempt ended.
+	// +optional
+	Queue *QueueStanding `json:"queue,omitempty"`
 	// TerminationTime is when the application succeeded or failed for good; the TTL counts from it.
 	// +optional
 	TerminationTime *metav1.Time `json:"terminationTime,omitempty"`
@@ -900,4 +932,36 @@ type SparkApplicationList struct {
 
 func init() {
 	SchemeBuilder.Register(&SparkApplication{}, &SparkApplicationList{})
+}
+
+// QueueStanding is an application's place in its SparkQueue.
+type QueueStanding struct {
+	// Name is the SparkQueue.
+	Name string `json:"name"`
+	// Attempt is the number of the attempt that waits or is admitted.
+	Attempt int32 `json:"attempt"`
+	// Footprint is what the next attempt holds of the queue's quota once admitted: its driver pod's and its
+	// initial executor pods' requests.
+	Footprint Footprint `json:"footprint"`
+	// Position is the application's place among those waiting in the queue when Stoke last looked (1: next
+	// to be admitted); 0 once admitted.
+	// +optional
+	Position int32 `json:"position,omitempty"`
+	// AdmittedTime is when the attempt was admitted; unset while it waits. An admitted attempt holds its
+	// footprint of the queue until it ends.
+	// +optional
+	AdmittedTime *metav1.Time `json:"admittedTime,omitempty"`
+}
+
+// Footprint is what pods reserve: the sum of their requests.
+type Footprint struct {
+	// Cores is the CPU requested.
+	Cores resource.Quantity `json:"cores"`
+	// Memory is the memory requested.
+	Memory resource.Quantity `json:"memory"`
+	// GPUs is the number of GPUs requested (any extended resource named <vendor>/gpu).
+	// +optional
+	GPUs int64 `json:"gpus,omitempty"`
+	// Pods is the number of pods.
+	Pods int32 `json:"pods"`
 }

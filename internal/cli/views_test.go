@@ -177,7 +177,7 @@ func TestTableViewsGolden(t *testing.T) {
 
 	stoke(t, clk, "get", "apps", "-n", "nowhere").wantErr(t, false, `namespace "nowhere" not found`)
 	stoke(t, clk, "get", "pods").wantErr(t, true, `unknown resource "pods"`)
-	stoke(t, clk, "get", "queues").wantErr(t, true, `unknown resource "queues"`)
+	stoke(t, clk, "get", "nodes").wantErr(t, true, `unknown resource "nodes"`)
 	stoke(t, clk, "get", "apps", "-o", "xml").wantErr(t, true, "unknown output format")
 	stoke(t, clk, "get", "apps", "-l", "a=(").wantErr(t, true, "-l")
 	stoke(t, clk, "describe", "app", "nope", "-n", ns).wantErr(t, false, `application "nope" not found in namespace "golden"`)

@@ -17,7 +17,7 @@ import (
 
 // The operator may read and patch its own CRDs, and no others; it cannot create them (resourceNames cannot
 // limit create), so the first install creates them (the Helm chart's crds/ or `kubectl apply -f config/crd`).
-// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;patch,resourceNames=sparkapplications.stoke.dev;scheduledsparkapplications.stoke.dev;sparkworkflows.stoke.dev
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;patch,resourceNames=sparkapplications.stoke.dev;scheduledsparkapplications.stoke.dev;sparkworkflows.stoke.dev;sparkqueues.stoke.dev
 
 // FieldOwner is the server-side apply field manager of everything the operator applies.
 const FieldOwner = "stoke-operator"

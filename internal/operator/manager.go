@@ -18,8 +18,10 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/controller/scheduledsparkapplication"
 	"github.com/stokehq/stoke/internal/controller/sparkapplication"
+	"github.com/stokehq/stoke/internal/controller/sparkqueue"
 	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
@@ -116,6 +118,8 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if cfg.WrapClient != nil {
 		writer = cfg.WrapClient(writer)
 	}
+	// One admission manager for the applications' reconciler, which asks it, and the queues', which reports it.
+	admissions := admission.NewManager(mgr.GetAPIReader(), cfg.Namespaces...)
 	r := &sparkapplication.Reconciler{
 		Client:    writer,
 		APIReader: mgr.GetAPIReader(),
@@ -124,6 +128,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 			LostDriverGrace:         cfg.LostDriverGrace.Duration,
 			MaxConcurrentReconciles: cfg.Workers,
 			EventLog:                cfg.EventLog,
+			Admission:               admissions,
 		},
 	}
 	if nsSelector != nil {
@@ -136,6 +141,9 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		Options: scheduledsparkapplication.Options{NamespaceAllowed: r.Options.NamespaceAllowed, MaxConcurrentReconciles: cfg.Workers}}
 	if err := schedules.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ScheduledSparkApplication controller: %w", err)
+	}
+	if err := (&sparkqueue.Reconciler{Client: writer, Admission: admissions}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the SparkQueue controller: %w", err)
 	}
 	workflows := &sparkworkflow.Reconciler{Client: writer, APIReader: mgr.GetAPIReader(), Recorder: r.Recorder,
 		Options: sparkworkflow.Options{NamespaceAllowed: r.Options.NamespaceAllowed, MaxConcurrentReconciles: cfg.Workers}}

@@ -1,6 +1,7 @@
 // Package describe implements `stoke describe app NAME` (the spec in brief, conditions, attempts with their
-// outcomes and exit codes, executors, the UI address and recent Events) and `stoke describe workflow NAME`
-// (the workflow's conditions and its steps as a tree, one line per step).
+// outcomes and exit codes, executors, the UI address and recent Events), `stoke describe workflow NAME`
+// (the workflow's conditions and its steps as a tree, one line per step) and `stoke describe queue NAME`
+// (its limits and usage, the applications holding a share and those waiting, in admission order).
 package describe
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/events"
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
+	"github.com/stokehq/stoke/internal/cli/queue"
 	"github.com/stokehq/stoke/internal/cli/workflow"
 	"github.com/stokehq/stoke/internal/direct"
 	"github.com/stokehq/stoke/internal/usage"
@@ -35,22 +37,27 @@ type Options struct {
 	Name  string
 	// Workflow describes a SparkWorkflow instead of an application.
 	Workflow bool
+	// Queue describes a SparkQueue instead of an application.
+	Queue bool
 }
 
 // NewCommand builds `stoke describe`.
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "describe app|workflow NAME",
-		Short: "Show an application or a workflow in detail: conditions, attempts or steps, events",
+		Use:   "describe app|workflow|queue NAME",
+		Short: "Show an application, a workflow or a queue in detail: conditions, attempts, steps or members, events",
 		Example: `  stoke describe app pi
-  stoke describe workflow nightly-etl`,
+  stoke describe workflow nightly-etl
+  stoke describe queue team-a`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 			switch {
 			case len(args) == 0:
-				return []string{"app", "workflow"}, cobra.ShellCompDirectiveNoFileComp
+				return []string{"app", "workflow", "queue"}, cobra.ShellCompDirectiveNoFileComp
 			case workflow.IsResource(args[0]):
 				return workflow.CompleteNames(f)(cmd, args[1:], s)
+			case queue.IsResource(args[0]):
+				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 			return apps.CompleteNames(f)(cmd, args[1:], s)
 		},
@@ -60,10 +67,12 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 				o.Name = args[1]
 			case len(args) == 2 && workflow.IsResource(args[0]):
 				o.Name, o.Workflow = args[1], true
+			case len(args) == 2 && queue.IsResource(args[0]):
+				o.Name, o.Queue = args[1], true
 			case len(args) == 1:
 				o.Name = args[0]
 			default:
-				return cmderr.Usagef("usage: stoke describe app NAME, or stoke describe workflow NAME")
+				return cmderr.Usagef("usage: stoke describe app NAME, stoke describe workflow NAME, or stoke describe queue NAME")
 			}
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
 		},
@@ -75,6 +84,9 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if o.Workflow {
 		return o.runWorkflow(ctx, out)
+	}
+	if o.Queue {
+		return o.runQueue(ctx, out)
 	}
 	c, app, err := apps.Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
@@ -101,6 +113,16 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	field("Phase", phase)
 	if apps.IsDirect(app) {
 		field("Submitted", "directly (stoke submit --direct, submission "+app.Annotations[direct.AnnotationSubmissionID]+"): no SparkApplication, no retries")
+	}
+	if q := st.Queue; q != nil {
+		standing := fmt.Sprintf("%s, waiting at position %d", q.Name, q.Position)
+		switch {
+		case q.AdmittedTime != nil:
+			standing = fmt.Sprintf("%s, admitted %s ago", q.Name, output.Age(*q.AdmittedTime, now))
+		case q.Position == 0:
+			standing = q.Name + ", waiting (see the Queued condition)"
+		}
+		field("Queue", fmt.Sprintf("%s (%s cores, %s memory, %d pods)", standing, q.Footprint.Cores.String(), q.Footprint.Memory.String(), q.Footprint.Pods))
 	}
 	if d := apps.RunTime(app, now); d > 0 {
 		field("Duration", output.Duration(d))

@@ -1,6 +1,7 @@
-// Package get implements `stoke get apps|schedules|workflows`: a table of applications (phase, attempt, run
-// time, executors, age), of schedules (expression, phase, active runs, last and next fire time) or of
-// workflows (phase, steps succeeded of all, running, failed), or the objects as JSON, YAML or names.
+// Package get implements `stoke get apps|schedules|workflows|queues`: a table of applications (phase,
+// attempt, run time, executors, age), of schedules (expression, phase, active runs, last and next fire
+// time), of workflows (phase, steps succeeded of all, running, failed) or of queues (admitted and queued
+// applications, what they hold of each limit), or the objects as JSON, YAML or names.
 package get
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
 	"github.com/stokehq/stoke/internal/cli/output"
+	"github.com/stokehq/stoke/internal/cli/queue"
 	"github.com/stokehq/stoke/internal/cli/schedule"
 	"github.com/stokehq/stoke/internal/cli/workflow"
 	"github.com/stokehq/stoke/internal/usage"
@@ -42,16 +44,17 @@ type Options struct {
 func NewCommand(f *kube.Flags) *cobra.Command {
 	o := &Options{Flags: f}
 	cmd := &cobra.Command{
-		Use:   "get apps|schedules|workflows [NAME...]",
-		Short: "List Spark applications, schedules or workflows",
+		Use:   "get apps|schedules|workflows|queues [NAME...]",
+		Short: "List Spark applications, schedules, workflows or queues",
 		Example: `  stoke get apps
   stoke get apps -A -l team=data
   stoke get app pi -o yaml
   stoke get schedules
-  stoke get workflows -o wide`,
+  stoke get workflows -o wide
+  stoke get queues`,
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
-				return []string{"apps", "schedules", "workflows"}, cobra.ShellCompDirectiveNoFileComp
+				return []string{"apps", "schedules", "workflows", "queues"}, cobra.ShellCompDirectiveNoFileComp
 			}
 			r := resourceNamed(args[0])
 			if r == nil {
@@ -61,7 +64,7 @@ func NewCommand(f *kube.Flags) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmderr.Usagef("say what to get: stoke get apps|schedules|workflows")
+				return cmderr.Usagef("say what to get: stoke get apps|schedules|workflows|queues")
 			}
 			o.Resource, o.Names = args[0], args[1:]
 			return o.Run(cmd.Context(), cmd.OutOrStdout())
@@ -90,6 +93,9 @@ var resources = []resource{
 	{workflow.Resources, workflow.Kind, func(ctx context.Context, o *Options, out io.Writer) error {
 		return listKind(ctx, o, out, workflows)
 	}},
+	{queue.Resources, queue.Kind, func(ctx context.Context, o *Options, out io.Writer) error {
+		return listKind(ctx, o, out, queues)
+	}},
 }
 
 func resourceNamed(word string) *resource {
@@ -106,7 +112,7 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if r := resourceNamed(o.Resource); r != nil {
 		return r.list(ctx, o, out)
 	}
-	return cmderr.Usagef("unknown resource %q: stoke get apps|schedules|workflows", o.Resource)
+	return cmderr.Usagef("unknown resource %q: stoke get apps|schedules|workflows|queues", o.Resource)
 }
 
 // applications is how `stoke get apps` lists SparkApplications.

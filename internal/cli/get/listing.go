@@ -35,6 +35,8 @@ type kind[T any, PT interface {
 	asList func(items []T) runtime.Object
 	// table is the terminal view.
 	table func(items []T, now time.Time, withNamespace, wide bool) *output.Table
+	// clusterScoped kinds ignore the namespace.
+	clusterScoped bool
 }
 
 // listKind prints the objects of one kind that the options ask for.
@@ -58,7 +60,7 @@ func listKind[T any, PT interface {
 		return err
 	}
 	ns := ""
-	if !o.AllNamespaces {
+	if !o.AllNamespaces && !k.clusterScoped {
 		if ns, err = o.Flags.NamespaceOrDefault(); err != nil {
 			return err
 		}
@@ -115,11 +117,14 @@ func listKind[T any, PT interface {
 		return nil
 	}
 	if len(items) == 0 {
-		where := fmt.Sprintf("namespace %q", ns)
-		if o.AllNamespaces {
-			where = "any namespace"
+		where := fmt.Sprintf(" in namespace %q", ns)
+		switch {
+		case k.clusterScoped:
+			where = ""
+		case o.AllNamespaces:
+			where = " in any namespace"
 		}
-		_, err := fmt.Fprintf(out, "No %s in %s.\n", k.noun, where)
+		_, err := fmt.Fprintf(out, "No %s%s.\n", k.noun, where)
 		return err
 	}
 	t := k.table(items, o.Flags.Clock.Now(), o.AllNamespaces, format == output.FormatWide)

@@ -225,6 +225,9 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	if err := r.probeExecutor(ctx, app, objs, p.now); err != nil {
 		return r.refused(p, err, ReasonExecutorPodRejected)
 	}
+	if ok, err := r.admit(ctx, p, app, objs, number); err != nil || !ok {
+		return err
+	}
 	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
 		return r.startSubmission(ctx, p, number, objs)
 	}
@@ -375,6 +378,7 @@ func (r *Reconciler) refused(p *pass, err error, failReason string) error {
 	st.TerminationTime = &metav1.Time{Time: p.now}
 	clearCondition(st, p.app.Generation, stokev1.ConditionRetrying, reason, "no attempt can start")
 	clearCondition(st, p.app.Generation, stokev1.ConditionWaiting, reason, "no attempt can start")
+	clearCondition(st, p.app.Generation, stokev1.ConditionQueued, reason, "no attempt can start")
 	setCondition(st, p.app.Generation, stokev1.ConditionFailed, true, reason, err.Error())
 	p.event(corev1.EventTypeWarning, reason, "%s", err.Error())
 	return nil

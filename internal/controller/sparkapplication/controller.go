@@ -26,8 +26,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/conditions"
 	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
@@ -63,6 +65,9 @@ type Options struct {
 	// EventLog is the operator's event-log setting, applied to every application that does not turn it off
 	// (spark.WithEventLog).
 	EventLog *spark.EventLog
+	// Admission is the admission manager the SparkQueue controller shares (default: one of the
+	// reconciler's own, reading through APIReader).
+	Admission *admission.Manager
 }
 
 func (o Options) withDefaults() Options {
@@ -131,6 +136,9 @@ func StaleRecheck(n int) time.Duration {
 // that driver and executor pods carry.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.Options = r.Options.withDefaults()
+	if r.Options.Admission == nil {
+		r.Options.Admission = admission.NewManager(r.APIReader)
+	}
 	metrics.SetPhaseSource(countPhases(mgr.GetClient()))
 	appPredicates := []predicate.Predicate{predicate.Or(
 		predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})}
@@ -145,6 +153,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&stokev1.SparkApplication{}, builder.WithPredicates(appPredicates...)).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.podToApplication)).
+		// Applications a queue can admit now (capacity freed, a quota raised), from the admission manager.
+		WatchesRawSource(source.Channel(r.Options.Admission.ApplicationEvents(), &handler.EnqueueRequestForObject{})).
+		// A queue created or changed: the applications that wait for it look again.
+		Watches(&stokev1.SparkQueue{}, handler.EnqueueRequestsFromMapFunc(r.waitingFor),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A namespace's ResourceQuota changed (its usage fell, its limits grew): its queued applications look again.
+		Watches(&corev1.ResourceQuota{}, handler.EnqueueRequestsFromMapFunc(r.queuedIn)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Named("sparkapplication")
 	if r.Options.NamespaceAllowed != nil {
@@ -221,6 +236,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastWrite.Delete(req.NamespacedName)
+			r.Options.Admission.Release(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -240,6 +256,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	if !app.DeletionTimestamp.IsZero() {
+		r.Options.Admission.Release(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references let the garbage collector remove the attempt's objects
 	}
 	before := app.Status.DeepCopy()
@@ -251,6 +268,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if p.app == nil { // deleted by its TTL
 		return ctrl.Result{}, nil
 	}
+	settleQueue(&app.Status, app.Generation)
 	app.Status.ObservedGeneration = app.Generation
 	app.Status.Phase = PhaseOf(app.Status.Conditions)
 	if !equality.Semantic.DeepEqual(before, &app.Status) {
@@ -273,6 +291,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 		}
 	}
+	r.syncAdmission(req.NamespacedName, before.Queue, app.Status.Queue)
 	for _, e := range p.events {
 		r.Recorder.Event(app, e.kind, e.reason, e.message)
 	}

@@ -62,6 +62,8 @@ func PhaseOf(conditions []metav1.Condition) stokev1.ApplicationPhase {
 		return stokev1.PhaseSucceeded
 	case is(stokev1.ConditionFailed):
 		return stokev1.PhaseFailed
+	case is(stokev1.ConditionQueued):
+		return stokev1.PhaseQueued
 	case is(stokev1.ConditionRetrying):
 		return stokev1.PhaseRetrying
 	case is(stokev1.ConditionRunning):

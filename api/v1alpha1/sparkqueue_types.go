@@ -1,0 +1,109 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// SparkQueueSpec is a queue's quota and who may use it.
+type SparkQueueSpec struct {
+	// Quota bounds what the applications admitted to the queue hold together. An application is admitted
+	// (its attempt may create its driver) only when its whole starting footprint, the driver plus its
+	// initial executors, fits beside those already admitted, so a job never starts without room for its
+	// executors.
+	Quota QueueQuota `json:"quota"`
+
+	// NamespaceSelector picks the namespaces whose applications may use the queue. Unset: every namespace.
+	// An application of another namespace naming the queue waits with the reason NamespaceNotAllowed.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+}
+
+// QueueQuota is a queue's limits; a limit left unset does not bound the queue.
+// +kubebuilder:validation:XValidation:rule="has(self.cores) || has(self.memory) || has(self.gpus) || has(self.applications)",message="set at least one of cores, memory, gpus and applications"
+type QueueQuota struct {
+	// Cores bounds the CPU requested by the admitted applications' driver and initial executor pods, for
+	// example "16" or "12500m". It must be more than zero.
+	// +optional
+	Cores *resource.Quantity `json:"cores,omitempty"`
+	// Memory bounds the memory they request (heap plus overhead, as their pods request it), for example
+	// "64Gi". It must be more than zero.
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+	// GPUs bounds the GPUs they request (extended resources named <vendor>/gpu).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
+	GPUs *int64 `json:"gpus,omitempty"`
+	// Applications bounds how many applications are admitted at once.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000000
+	Applications *int32 `json:"applications,omitempty"`
+}
+
+// SparkQueueStatus is what the queue holds and how many wait.
+type SparkQueueStatus struct {
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Usage is the sum of the admitted applications' footprints.
+	// +optional
+	Usage Footprint `json:"usage,omitempty"`
+	// Admitted is how many applications hold a share of the queue (their attempt is admitted and has not
+	// ended).
+	// +optional
+	Admitted int32 `json:"admitted,omitempty"`
+	// Queued is how many applications wait to be admitted.
+	// +optional
+	Queued int32 `json:"queued,omitempty"`
+	// Conditions: Ready is False with the reason InvalidQuota when a limit is zero or negative (nothing is
+	// admitted then).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// SparkQueue admits Spark applications against a quota, in priority order, first come first served among
+// equals: an application whose whole starting footprint does not fit waits as Queued, and nothing of it is
+// created until it fits. Cluster-scoped: a platform team shares one cluster between teams with queues.
+// docs/queues.md describes it.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=sparkq,categories=stoke
+// +kubebuilder:printcolumn:name="Admitted",type=integer,JSONPath=`.status.admitted`
+// +kubebuilder:printcolumn:name="Queued",type=integer,JSONPath=`.status.queued`
+// +kubebuilder:printcolumn:name="Cores",type=string,JSONPath=`.status.usage.cores`
+// +kubebuilder:printcolumn:name="Memory",type=string,JSONPath=`.status.usage.memory`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type SparkQueue struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   SparkQueueSpec   `json:"spec"`
+	Status SparkQueueStatus `json:"status,omitempty"`
+}
+
+// SparkQueueList is a list of SparkQueues.
+// +kubebuilder:object:root=true
+type SparkQueueList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SparkQueue `json:"items"`
+}
+
+// LabelQueue on a namespace names the SparkQueue its applications use when they name none.
+const LabelQueue = "stoke.dev/queue"
+
+// Condition types and reasons of a SparkQueue.
+const (
+	// QueueConditionReady is False when the queue cannot admit anything (reason QueueReasonInvalidQuota).
+	QueueConditionReady     = "Ready"
+	QueueReasonInvalidQuota = "InvalidQuota"
+	QueueReasonValid        = "Valid"
+)
+
+func init() {
+	SchemeBuilder.Register(&SparkQueue{}, &SparkQueueList{})
+}

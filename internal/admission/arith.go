@@ -1,0 +1,330 @@
+// Package admission decides when a Spark application's attempt may create its driver: the one admission
+// point of Stoke (DESIGN.md §7). Its arithmetic is pure and table-tested: an application's footprint (its
+// driver pod's and its initial executor pods' requests), a queue's limits, the order of the applications
+// waiting in a queue (priority, then first come), which of them fit now (a whole footprint or nothing: a
+// job never starts without room for its executors), and whether a footprint fits a namespace's
+// ResourceQuotas. Manager is the glue the SparkApplication reconciler asks: it keeps what each queue holds
+// and who waits, rebuilt from the applications' status (where every admission is recorded before anything
+// of the attempt is created), so a restarted or new leader never admits twice.
+package admission
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/types"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+)
+
+// Amount is an amount of a queue's resources: CPU in thousandths of a core, memory in bytes, GPUs, pods and
+// applications.
+type Amount struct {
+	MilliCPU, Memory, GPUs, Pods, Applications int64
+}
+
+func (a Amount) Add(b Amount) Amount {
+	return Amount{a.MilliCPU + b.MilliCPU, a.Memory + b.Memory, a.GPUs + b.GPUs, a.Pods + b.Pods, a.Applications + b.Applications}
+}
+
+func (a Amount) Sub(b Amount) Amount {
+	return Amount{a.MilliCPU - b.MilliCPU, a.Memory - b.Memory, a.GPUs - b.GPUs, a.Pods - b.Pods, a.Applications - b.Applications}
+}
+
+// Footprint is the Amount as it is recorded in status (one application, its pods).
+func (a Amount) Footprint() stokev1.Footprint {
+	return stokev1.Footprint{
+		Cores:  *resource.NewMilliQuantity(a.MilliCPU, resource.DecimalSI),
+		Memory: *resource.NewQuantity(a.Memory, resource.BinarySI),
+		GPUs:   a.GPUs,
+		Pods:   int32(a.Pods),
+	}
+}
+
+// AmountOf is one application with the footprint recorded in its status.
+func AmountOf(f stokev1.Footprint) Amount {
+	return Amount{MilliCPU: f.Cores.MilliValue(), Memory: f.Memory.Value(), GPUs: f.GPUs, Pods: int64(f.Pods), Applications: 1}
+}
+
+// Need is what an application's attempt holds once admitted: its driver pod and its initial executor
+// pods, each counted as the scheduler reserves it (the larger of the sum of its containers' requests and its
+// largest init container's, plus the pod overhead; a limit where no request is set), and one application.
+func Need(driver, executor *corev1.Pod, executors int32) Amount {
+	need := podAmount(driver)
+	if executor != nil && executors > 0 {
+		e := podAmount(executor)
+		n := int64(executors)
+		need = need.Add(Amount{e.MilliCPU * n, e.Memory * n, e.GPUs * n, n, 0})
+	}
+	need.Applications = 1
+	return need
+}
+
+func podAmount(pod *corev1.Pod) Amount {
+	var a Amount
+	for _, c := range pod.Spec.Containers {
+		a = a.Add(containerAmount(c))
+	}
+	for _, c := range pod.Spec.InitContainers {
+		i := containerAmount(c)
+		a.MilliCPU, a.Memory, a.GPUs = max(a.MilliCPU, i.MilliCPU), max(a.Memory, i.Memory), max(a.GPUs, i.GPUs)
+	}
+	if o := pod.Spec.Overhead; o != nil {
+		a.MilliCPU += o.Cpu().MilliValue()
+		a.Memory += o.Memory().Value()
+	}
+	a.Pods = 1
+	return a
+}
+
+func containerAmount(c corev1.Container) Amount {
+	get := func(name corev1.ResourceName) (resource.Quantity, bool) {
+		if q, ok := c.Resources.Requests[name]; ok {
+			return q, true
+		}
+		q, ok := c.Resources.Limits[name]
+		return q, ok
+	}
+	var a Amount
+	if q, ok := get(corev1.ResourceCPU); ok {
+		a.MilliCPU = q.MilliValue()
+	}
+	if q, ok := get(corev1.ResourceMemory); ok {
+		a.Memory = q.Value()
+	}
+	names := map[corev1.ResourceName]bool{}
+	for name := range c.Resources.Requests {
+		names[name] = true
+	}
+	for name := range c.Resources.Limits {
+		names[name] = true
+	}
+	for name := range names {
+		if IsGPU(name) {
+			q, _ := get(name)
+			a.GPUs += q.Value()
+		}
+	}
+	return a
+}
+
+// IsGPU reports an extended resource that counts as GPUs: <vendor>/gpu, such as nvidia.com/gpu.
+func IsGPU(name corev1.ResourceName) bool {
+	return strings.HasSuffix(string(name), "/gpu")
+}
+
+// Limits are a queue's limits; a nil limit does not bound the queue.
+type Limits struct {
+	MilliCPU, Memory, GPUs, Applications *int64
+}
+
+// LimitsOf reads a queue's quota; a limit of zero or less is an error naming the field.
+func LimitsOf(q stokev1.QueueQuota) (Limits, error) {
+	var l Limits
+	var bad []string
+	if q.Cores != nil {
+		v := q.Cores.MilliValue()
+		l.MilliCPU = &v
+		if v <= 0 {
+			bad = append(bad, "spec.quota.cores "+q.Cores.String())
+		}
+	}
+	if q.Memory != nil {
+		v := q.Memory.Value()
+		l.Memory = &v
+		if v <= 0 {
+			bad = append(bad, "spec.quota.memory "+q.Memory.String())
+		}
+	}
+	if q.GPUs != nil {
+		v := *q.GPUs
+		l.GPUs = &v
+		if v <= 0 {
+			bad = append(bad, fmt.Sprintf("spec.quota.gpus %d", v))
+		}
+	}
+	if q.Applications != nil {
+		v := int64(*q.Applications)
+		l.Applications = &v
+		if v <= 0 {
+			bad = append(bad, fmt.Sprintf("spec.quota.applications %d", v))
+		}
+	}
+	if len(bad) > 0 {
+		return l, fmt.Errorf("%s: a limit must be more than zero", strings.Join(bad, ", "))
+	}
+	return l, nil
+}
+
+// Short lists what of the amount exceeds the limits, as "cores 6 > 4" phrases; empty when it fits.
+func (l Limits) Short(a Amount) []string {
+	var over []string
+	if l.MilliCPU != nil && a.MilliCPU > *l.MilliCPU {
+		over = append(over, fmt.Sprintf("cores %s > %s", cores(a.MilliCPU), cores(*l.MilliCPU)))
+	}
+	if l.Memory != nil && a.Memory > *l.Memory {
+		over = append(over, fmt.Sprintf("memory %s > %s", memory(a.Memory), memory(*l.Memory)))
+	}
+	if l.GPUs != nil && a.GPUs > *l.GPUs {
+		over = append(over, fmt.Sprintf("gpus %d > %d", a.GPUs, *l.GPUs))
+	}
+	if l.Applications != nil && a.Applications > *l.Applications {
+		over = append(over, fmt.Sprintf("applications %d > %d", a.Applications, *l.Applications))
+	}
+	return over
+}
+
+// Fits reports an amount within every limit.
+func (l Limits) Fits(a Amount) bool { return len(l.Short(a)) == 0 }
+
+func cores(milli int64) string  { return resource.NewMilliQuantity(milli, resource.DecimalSI).String() }
+func memory(bytes int64) string { return resource.NewQuantity(bytes, resource.BinarySI).String() }
+
+// Describe says an amount as a user reads it: "2.5 cores, 3Gi memory, 1 GPU".
+func Describe(a Amount) string {
+	s := fmt.Sprintf("%s cores, %s memory", cores(a.MilliCPU), memory(a.Memory))
+	if a.GPUs > 0 {
+		s += fmt.Sprintf(", %d GPUs", a.GPUs)
+	}
+	return s
+}
+
+// Waiting is an application waiting in a queue.
+type Waiting struct {
+	Key      types.NamespacedName
+	Priority int32
+	Created  time.Time
+	Need     Amount
+}
+
+// Order sorts waiting applications into admission order: higher priority first, then the one created
+// first, then by namespace and name (so that every replica orders alike).
+func Order(w []Waiting) {
+	sort.Slice(w, func(i, j int) bool {
+		a, b := w[i], w[j]
+		switch {
+		case a.Priority != b.Priority:
+			return a.Priority > b.Priority
+		case !a.Created.Equal(b.Created):
+			return a.Created.Before(b.Created)
+		case a.Key.Namespace != b.Key.Namespace:
+			return a.Key.Namespace < b.Key.Namespace
+		}
+		return a.Key.Name < b.Key.Name
+	})
+}
+
+// Plan is the outcome of one look at a queue.
+type Plan struct {
+	// Admit are the applications that fit now, in order.
+	Admit []types.NamespacedName
+	// Position is each application left waiting's place (1: next), not counting those too large.
+	Position map[types.NamespacedName]int
+	// TooLarge are the applications whose footprint exceeds the queue's limits on its own: they wait without
+	// holding up the others.
+	TooLarge map[types.NamespacedName][]string
+	// Blocker is the first application that does not fit: none behind it is admitted before it (a smaller
+	// job never overtakes a larger one ahead of it, so large jobs are not starved), and what it lacks.
+	Blocker     types.NamespacedName
+	BlockerLack []string
+}
+
+// Decide looks at a queue: with used already held, which of the waiting applications (any order) are
+// admitted now, strictly in admission order.
+func Decide(limits Limits, used Amount, waiting []Waiting) Plan {
+	w := append([]Waiting(nil), waiting...)
+	Order(w)
+	plan := Plan{Position: map[types.NamespacedName]int{}, TooLarge: map[types.NamespacedName][]string{}}
+	blocked := false
+	for _, e := range w {
+		if over := limits.Short(e.Need); len(over) > 0 {
+			plan.TooLarge[e.Key] = over
+			continue
+		}
+		if !blocked {
+			if next := used.Add(e.Need); limits.Fits(next) {
+				plan.Admit = append(plan.Admit, e.Key)
+				used = next
+				continue
+			}
+			blocked = true
+			plan.Blocker, plan.BlockerLack = e.Key, limits.Short(used.Add(e.Need))
+		}
+		plan.Position[e.Key] = len(plan.Position) + 1
+	}
+	return plan
+}
+
+// QuotaShortfall says which of the namespace's ResourceQuotas the pods of a footprint would exceed, as
+// "quota compute: requests.cpu 6 > 4 (3 used)" phrases; empty when they fit. Quotas with scopes are not
+// judged here (the API server still enforces them when the pods are created).
+func QuotaShortfall(quotas []corev1.ResourceQuota, need Amount, limits corev1.ResourceList) []string {
+	add := corev1.ResourceList{
+		corev1.ResourceRequestsCPU:    *resource.NewMilliQuantity(need.MilliCPU, resource.DecimalSI),
+		corev1.ResourceCPU:            *resource.NewMilliQuantity(need.MilliCPU, resource.DecimalSI),
+		corev1.ResourceRequestsMemory: *resource.NewQuantity(need.Memory, resource.BinarySI),
+		corev1.ResourceMemory:         *resource.NewQuantity(need.Memory, resource.BinarySI),
+		corev1.ResourcePods:           *resource.NewQuantity(need.Pods, resource.DecimalSI),
+		"count/pods":                  *resource.NewQuantity(need.Pods, resource.DecimalSI),
+	}
+	for name, q := range limits {
+		add["limits."+name] = q
+	}
+	var short []string
+	for _, rq := range quotas {
+		if len(rq.Spec.Scopes) > 0 || rq.Spec.ScopeSelector != nil {
+			continue
+		}
+		names := make([]string, 0, len(rq.Spec.Hard))
+		for name := range rq.Spec.Hard {
+			names = append(names, string(name))
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			name := corev1.ResourceName(n)
+			q, ok := add[name]
+			if !ok || q.IsZero() {
+				continue
+			}
+			hard, used := rq.Spec.Hard[name], rq.Status.Used[name]
+			total := used.DeepCopy()
+			total.Add(q)
+			if total.Cmp(hard) > 0 {
+				short = append(short, fmt.Sprintf("quota %s: %s %s > %s (%s used)", rq.Name, name, total.String(), hard.String(), used.String()))
+			}
+		}
+	}
+	return short
+}
+
+// PodLimits is the sum of the limits the pods of a footprint set (for ResourceQuotas on limits.cpu and
+// limits.memory): the driver's and the initial executors'.
+func PodLimits(driver, executor *corev1.Pod, executors int32) corev1.ResourceList {
+	var milliCPU, mem int64
+	add := func(pod *corev1.Pod, times int64) {
+		for _, c := range pod.Spec.Containers {
+			if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+				milliCPU += q.MilliValue() * times
+			}
+			if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+				mem += q.Value() * times
+			}
+		}
+	}
+	add(driver, 1)
+	if executor != nil && executors > 0 {
+		add(executor, int64(executors))
+	}
+	sum := corev1.ResourceList{}
+	if milliCPU > 0 {
+		sum[corev1.ResourceCPU] = *resource.NewMilliQuantity(milliCPU, resource.DecimalSI)
+	}
+	if mem > 0 {
+		sum[corev1.ResourceMemory] = *resource.NewQuantity(mem, resource.BinarySI)
+	}
+	return sum
+}
