@@ -13,6 +13,23 @@ type SparkQueueSpec struct {
 	// executors.
 	Quota QueueQuota `json:"quota"`
 
+	// Parent is the SparkQueue this one shares with its siblings (the queues with the same parent): what all
+	// of them hold together stays within the parent's quota, so a queue can use room its siblings leave
+	// unused, up to its own quota (its borrowing limit). The parent's quota is the capacity they share.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Parent string `json:"parent,omitempty"`
+
+	// Weight is the queue's share of its parent among its siblings (default 1): while several siblings
+	// have applications waiting, the one holding the smallest part of the parent's quota for its weight is
+	// admitted first, and a queue above its share admits nothing new while a sibling below it waits, so it
+	// gives room back as its applications end. Two saturated siblings of weights 1 and 3 hold about a
+	// quarter and three quarters of the parent.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	Weight *int32 `json:"weight,omitempty"`
+
 	// NamespaceSelector picks the namespaces whose applications may use the queue. Unset: every namespace.
 	// An application of another namespace naming the queue waits with the reason NamespaceNotAllowed.
 	// +optional
@@ -57,8 +74,8 @@ type SparkQueueStatus struct {
 	// Queued is how many applications wait to be admitted.
 	// +optional
 	Queued int32 `json:"queued,omitempty"`
-	// Conditions: Ready is False with the reason InvalidQuota when a limit is zero or negative (nothing is
-	// admitted then).
+	// Conditions: Ready is False with the reason InvalidQuota when a limit is zero or negative, or
+	// InvalidParent when its parent does not exist or the parents form a cycle (nothing is admitted then).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -99,9 +116,10 @@ const LabelQueue = "stoke.dev/queue"
 // Condition types and reasons of a SparkQueue.
 const (
 	// QueueConditionReady is False when the queue cannot admit anything (reason QueueReasonInvalidQuota).
-	QueueConditionReady     = "Ready"
-	QueueReasonInvalidQuota = "InvalidQuota"
-	QueueReasonValid        = "Valid"
+	QueueConditionReady      = "Ready"
+	QueueReasonInvalidQuota  = "InvalidQuota"
+	QueueReasonInvalidParent = "InvalidParent"
+	QueueReasonValid         = "Valid"
 )
 
 func init() {

@@ -1056,6 +1056,11 @@ func (in *SparkQueueList) DeepCopyObject() runtime.Object {
 func (in *SparkQueueSpec) DeepCopyInto(out *SparkQueueSpec) {
 	*out = *in
 	in.Quota.DeepCopyInto(&out.Quota)
+	if in.Weight != nil {
+		in, out := &in.Weight, &out.Weight
+		*out = new(int32)
+		**out = **in
+	}
 	if in.NamespaceSelector != nil {
 		in, out := &in.NamespaceSelector, &out.NamespaceSelector
 		*out = new(v1.LabelSelector)

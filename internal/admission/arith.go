@@ -231,32 +231,16 @@ type Plan struct {
 	// job never overtakes a larger one ahead of it, so large jobs are not starved), and what it lacks.
 	Blocker     types.NamespacedName
 	BlockerLack []string
+	// Yield, when set, says which sibling queue goes first (fair share): nothing is admitted meanwhile.
+	Yield string
+	// Invalid, when set, says why the queue admits nothing (a missing parent, a cycle).
+	Invalid string
 }
 
-// Decide looks at a queue: with used already held, which of the waiting applications (any order) are
-// admitted now, strictly in admission order.
+// Decide looks at a queue without parent: with used already held, which of the waiting applications (any
+// order) are admitted now, strictly in admission order.
 func Decide(limits Limits, used Amount, waiting []Waiting) Plan {
-	w := append([]Waiting(nil), waiting...)
-	Order(w)
-	plan := Plan{Position: map[types.NamespacedName]int{}, TooLarge: map[types.NamespacedName][]string{}}
-	blocked := false
-	for _, e := range w {
-		if over := limits.Short(e.Need); len(over) > 0 {
-			plan.TooLarge[e.Key] = over
-			continue
-		}
-		if !blocked {
-			if next := used.Add(e.Need); limits.Fits(next) {
-				plan.Admit = append(plan.Admit, e.Key)
-				used = next
-				continue
-			}
-			blocked = true
-			plan.Blocker, plan.BlockerLack = e.Key, limits.Short(used.Add(e.Need))
-		}
-		plan.Position[e.Key] = len(plan.Position) + 1
-	}
-	return plan
+	return DecideIn(Tree{"q": {Limits: limits}}, Held{"q": used}, map[string][]Waiting{"q": waiting}, "q")
 }
 
 // QuotaShortfall says which of the namespace's ResourceQuotas the pods of a footprint would exceed, as

@@ -29,7 +29,7 @@ type Manager struct {
 	loaded  bool
 	held    map[types.NamespacedName]holding
 	waiting map[string]map[types.NamespacedName]Waiting
-	limits  map[string]Limits
+	tree    Tree
 
 	apps, queues chan event.GenericEvent
 }
@@ -46,7 +46,7 @@ func NewManager(reader client.Reader, namespaces ...string) *Manager {
 		Namespaces: namespaces,
 		held:       map[types.NamespacedName]holding{},
 		waiting:    map[string]map[types.NamespacedName]Waiting{},
-		limits:     map[string]Limits{},
+		tree:       Tree{},
 		apps:       make(chan event.GenericEvent, 1024),
 		queues:     make(chan event.GenericEvent, 256),
 	}
@@ -70,16 +70,21 @@ type Answer struct {
 	Lack []string
 	// Blocker is that first application.
 	Blocker types.NamespacedName
+	// Yield names the sibling queue that goes first (fair share).
+	Yield string
+	// Invalid says why the queue admits nothing (a missing parent, a cycle).
+	Invalid string
 }
 
-// Ask puts the application's attempt in line in the queue and admits it if it fits now, in turn. An
-// application already admitted to that queue stays admitted (its status write may have failed).
-func (m *Manager) Ask(ctx context.Context, queue string, limits Limits, w Waiting) (Answer, error) {
+// Ask puts the application's attempt in line in the queue and admits it if it fits now, in turn (the
+// queues as they are now: tree). An application already admitted to that queue stays admitted (its status
+// write may have failed).
+func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (Answer, error) {
 	if err := m.load(ctx); err != nil {
 		return Answer{}, err
 	}
 	m.mu.Lock()
-	m.limits[queue] = limits
+	m.tree = tree
 	if h, ok := m.held[w.Key]; ok {
 		if h.queue == queue {
 			m.mu.Unlock()
@@ -95,8 +100,9 @@ func (m *Manager) Ask(ctx context.Context, queue string, limits Limits, w Waitin
 		m.waiting[queue] = line
 	}
 	line[w.Key] = w
-	plan := Decide(limits, m.used(queue), values(line))
-	answer := Answer{Position: plan.Position[w.Key], TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker}
+	plan := DecideIn(m.tree, m.heldByQueue(), m.lines(), queue)
+	answer := Answer{Position: plan.Position[w.Key], TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker,
+		Yield: plan.Yield, Invalid: plan.Invalid}
 	var wake []types.NamespacedName
 	for _, key := range plan.Admit {
 		if key == w.Key {
@@ -107,8 +113,12 @@ func (m *Manager) Ask(ctx context.Context, queue string, limits Limits, w Waitin
 		}
 		wake = append(wake, key) // ahead of this one and fits: its own pass admits it
 	}
+	chain := m.chainOf(queue)
 	m.mu.Unlock()
-	m.send(wake, queue)
+	m.send(wake, chain...) // the queue's line changed: its status (and its parents') too
+	if answer.Admitted {
+		m.wakeQueue(queue) // its usage changed, and its parents'
+	}
 	return answer, nil
 }
 
@@ -140,20 +150,24 @@ func (m *Manager) Release(key types.NamespacedName) {
 	}
 }
 
-// QueueChanged wakes the applications a queue admits now that its limits are these (raised, or the queue
-// created).
-func (m *Manager) QueueChanged(queue string, limits Limits) {
+// QueuesChanged wakes the applications the queues admit now that they are these (a quota raised, a queue
+// created or moved).
+func (m *Manager) QueuesChanged(tree Tree) {
 	m.mu.Lock()
-	m.limits[queue] = limits
+	m.tree = tree
 	m.mu.Unlock()
-	m.wakeQueue(queue)
+	m.wakeQueue("")
 }
 
-// Usage is what the queue's admitted applications hold, how many they are, and how many wait.
+// Usage is what the queue's admitted applications hold with those of the queues under it, how many they
+// are, and how many wait in the queue itself.
 func (m *Manager) Usage(queue string) (used Amount, admitted, queued int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	used = m.used(queue)
+	used = m.tree.subtree(m.heldByQueue())[queue]
+	if _, ok := m.tree[queue]; !ok {
+		used = m.used(queue)
+	}
 	return used, int(used.Applications), len(m.waiting[queue])
 }
 
@@ -230,7 +244,7 @@ func (m *Manager) unwait(key types.NamespacedName, keep string) []string {
 	return left
 }
 
-// used is what the queue's admitted applications hold. Called with mu held.
+// used is what the queue's own admitted applications hold. Called with mu held.
 func (m *Manager) used(queue string) Amount {
 	var used Amount
 	for _, h := range m.held {
@@ -241,23 +255,65 @@ func (m *Manager) used(queue string) Amount {
 	return used
 }
 
-// wakeQueue sends the applications the queue can admit now to the reconciler, and the queue to its own.
+// heldByQueue is what the admitted applications hold, by queue. Called with mu held.
+func (m *Manager) heldByQueue() Held {
+	held := Held{}
+	for _, h := range m.held {
+		held[h.queue] = held[h.queue].Add(h.need)
+	}
+	return held
+}
+
+// lines is every queue's waiting applications. Called with mu held.
+func (m *Manager) lines() map[string][]Waiting {
+	lines := make(map[string][]Waiting, len(m.waiting))
+	for q, line := range m.waiting {
+		lines[q] = values(line)
+	}
+	return lines
+}
+
+// wakeQueue sends the applications the queues can admit now to the reconciler (room freed in one queue can
+// let a sibling's or a parent's application in), and the queue, with its parents, to the queue reconciler
+// ("" for every queue).
 func (m *Manager) wakeQueue(queue string) {
 	m.mu.Lock()
 	var wake []types.NamespacedName
-	if limits, ok := m.limits[queue]; ok {
-		wake = Decide(limits, m.used(queue), values(m.waiting[queue])).Admit
+	held, lines := m.heldByQueue(), m.lines()
+	for q := range m.waiting {
+		if _, ok := m.tree[q]; ok && len(lines[q]) > 0 {
+			wake = append(wake, DecideIn(m.tree, held, lines, q).Admit...)
+		}
+	}
+	queues := m.chainOf(queue)
+	if queue == "" {
+		for q := range m.tree {
+			queues = append(queues, q)
+		}
 	}
 	m.mu.Unlock()
-	m.send(wake, queue)
+	m.send(wake, queues...)
 }
 
-func (m *Manager) send(apps []types.NamespacedName, queue string) {
+// chainOf is the queue and its parents, as far as they are known ("" gives none). Called with mu held.
+func (m *Manager) chainOf(queue string) []string {
+	if queue == "" {
+		return nil
+	}
+	if chain, err := m.tree.Chain(queue); err == nil {
+		return chain
+	}
+	return []string{queue}
+}
+
+func (m *Manager) send(apps []types.NamespacedName, queues ...string) {
 	go func() {
 		for _, key := range apps {
 			m.apps <- event.GenericEvent{Object: &stokev1.SparkApplication{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}
 		}
-		m.queues <- event.GenericEvent{Object: &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: queue}}}
+		for _, q := range queues {
+			m.queues <- event.GenericEvent{Object: &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: q}}}
+		}
 	}()
 }
 

@@ -51,11 +51,11 @@ func TestManagerRebuildsFromStatus(t *testing.T) {
 	holder := standing(t, ns, "holder", true, now)
 	waiter := standing(t, ns, "waiter", false, now)
 	one := int64(1)
-	limits := admission.Limits{Applications: &one}
+	tree := admission.Tree{"q": {Limits: admission.Limits{Applications: &one}}}
 	need := admission.Amount{MilliCPU: 3000, Memory: 3 << 30, Pods: 3, Applications: 1}
 
 	m := admission.NewManager(env.Client, ns)
-	answer, err := m.Ask(context.Background(), "q", limits, admission.Waiting{Key: waiter, Need: need, Created: now})
+	answer, err := m.Ask(context.Background(), "q", tree, admission.Waiting{Key: waiter, Need: need, Created: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +74,11 @@ func TestManagerRebuildsFromStatus(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the waiter was not woken when the holder released its share")
 	}
-	if answer, err = m.Ask(context.Background(), "q", limits, admission.Waiting{Key: waiter, Need: need, Created: now}); err != nil || !answer.Admitted {
+	if answer, err = m.Ask(context.Background(), "q", tree, admission.Waiting{Key: waiter, Need: need, Created: now}); err != nil || !answer.Admitted {
 		t.Fatalf("after the release: %+v, %v; want admitted", answer, err)
 	}
 	// Asking again (a status write that failed, say) keeps the admission rather than counting it twice.
-	if answer, _ = m.Ask(context.Background(), "q", limits, admission.Waiting{Key: waiter, Need: need, Created: now}); !answer.Admitted {
+	if answer, _ = m.Ask(context.Background(), "q", tree, admission.Waiting{Key: waiter, Need: need, Created: now}); !answer.Admitted {
 		t.Error("a second ask of the admitted application was refused")
 	}
 	if _, admitted, _ := m.Usage("q"); admitted != 1 {

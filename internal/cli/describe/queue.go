@@ -38,6 +38,9 @@ func WriteQueue(out io.Writer, q *stokev1.SparkQueue, members []queue.Standing, 
 	field := func(k, v string) { writeField(&b, k, v) }
 	st, quota := &q.Status, &q.Spec.Quota
 	field("Name", q.Name)
+	if q.Spec.Parent != "" {
+		field("Parent", fmt.Sprintf("%s (weight %d among its siblings)", q.Spec.Parent, queue.Weight(q)))
+	}
 	field("Namespaces", queue.Namespaces(q))
 	field("Cores", queue.QuantityOf(st.Usage.Cores, quota.Cores))
 	field("Memory", queue.QuantityOf(st.Usage.Memory, quota.Memory))

@@ -57,9 +57,9 @@ func List(ctx context.Context, c client.Client) ([]stokev1.SparkQueue, error) {
 
 // Table lays out queues as `stoke get queues` shows them: how many applications hold a share and how many
 // wait, and the cores, memory and applications held of each limit ("-" where the queue sets none); -o wide
-// adds GPUs, the namespaces it admits and whether its quota is valid.
+// adds GPUs, the parent and weight, the namespaces it admits and whether it is valid.
 func Table(items []stokev1.SparkQueue, now time.Time, _ bool, wide bool) *output.Table {
-	t := output.NewListTable([]string{"NAME", "ADMITTED", "QUEUED", "CORES", "MEMORY", "APPS", "AGE"}, []string{"GPUS", "NAMESPACES", "READY"}, []int{0}, false, wide)
+	t := output.NewListTable([]string{"NAME", "ADMITTED", "QUEUED", "CORES", "MEMORY", "APPS", "AGE"}, []string{"GPUS", "PARENT", "WEIGHT", "NAMESPACES", "READY"}, []int{0}, false, wide)
 	for i := range items {
 		q := &items[i]
 		st, quota := &q.Status, &q.Spec.Quota
@@ -71,7 +71,11 @@ func Table(items []stokev1.SparkQueue, now time.Time, _ bool, wide bool) *output
 			if c := meta.FindStatusCondition(st.Conditions, stokev1.QueueConditionReady); c != nil {
 				ready = string(c.Status)
 			}
-			row = append(row, OfInt(st.Usage.GPUs, quota.GPUs), Namespaces(q), ready)
+			parent := q.Spec.Parent
+			if parent == "" {
+				parent = "-"
+			}
+			row = append(row, OfInt(st.Usage.GPUs, quota.GPUs), parent, fmt.Sprint(Weight(q)), Namespaces(q), ready)
 		}
 		t.AddListRow("", row)
 	}
@@ -100,6 +104,14 @@ func int32Limit(v *int32) *int64 {
 	}
 	w := int64(*v)
 	return &w
+}
+
+// Weight is the queue's weight among its siblings (default 1).
+func Weight(q *stokev1.SparkQueue) int32 {
+	if q.Spec.Weight != nil {
+		return *q.Spec.Weight
+	}
+	return 1
 }
 
 // Namespaces says which namespaces may use the queue.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -85,17 +84,23 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	}
 	standing := &stokev1.QueueStanding{Name: queue, Attempt: number, Footprint: need.Footprint()}
 	st.Queue = standing
-	sq := &stokev1.SparkQueue{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Name: queue}, sq); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return false, fmt.Errorf("reading SparkQueue %q: %w", queue, err)
-		}
+	queues := &stokev1.SparkQueueList{}
+	if err := r.Client.List(ctx, queues); err != nil {
+		return false, fmt.Errorf("listing SparkQueues: %w", err)
+	}
+	sq := findQueue(queues.Items, queue)
+	if sq == nil {
 		r.Options.Admission.Release(key)
 		r.queued(p, ReasonQueueNotFound, fmt.Sprintf("SparkQueue %q does not exist; the application waits until it does", queue))
 		return false, nil
 	}
-	limits, err := admission.LimitsOf(sq.Spec.Quota)
-	if err != nil {
+	if _, err := admission.LimitsOf(sq.Spec.Quota); err != nil {
+		r.Options.Admission.Release(key)
+		r.queued(p, ReasonQueueInvalid, fmt.Sprintf("SparkQueue %q admits nothing: %v", queue, err))
+		return false, nil
+	}
+	tree := admission.TreeOf(queues.Items)
+	if _, err := tree.Chain(queue); err != nil {
 		r.Options.Admission.Release(key)
 		r.queued(p, ReasonQueueInvalid, fmt.Sprintf("SparkQueue %q admits nothing: %v", queue, err))
 		return false, nil
@@ -107,7 +112,7 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 		}
 		return false, err
 	}
-	answer, err := r.Options.Admission.Ask(ctx, queue, limits, admission.Waiting{
+	answer, err := r.Options.Admission.Ask(ctx, queue, tree, admission.Waiting{
 		Key: key, Priority: p.app.Spec.QueuePriority, Created: p.app.CreationTimestamp.Time, Need: need})
 	if err != nil {
 		return false, err
@@ -125,7 +130,9 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	default:
 		standing.Position = int32(answer.Position)
 		lack := ""
-		if answer.Blocker == key {
+		if answer.Yield != "" {
+			lack = "; the queue lets a sibling go first (fair share): " + answer.Yield
+		} else if answer.Blocker == key {
 			lack = "; the queue lacks room for it: " + strings.Join(answer.Lack, ", ")
 		} else if answer.Blocker.Name != "" {
 			lack = fmt.Sprintf("; first in line is %s, for which the queue lacks room: %s", answer.Blocker, strings.Join(answer.Lack, ", "))
@@ -236,4 +243,13 @@ func (r *Reconciler) queuedIn(ctx context.Context, quota client.Object) []reconc
 		}
 	}
 	return reqs
+}
+
+func findQueue(queues []stokev1.SparkQueue, name string) *stokev1.SparkQueue {
+	for i := range queues {
+		if queues[i].Name == name {
+			return &queues[i]
+		}
+	}
+	return nil
 }

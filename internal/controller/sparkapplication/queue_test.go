@@ -255,3 +255,68 @@ func setQuotaStatus(t *testing.T, rq *corev1.ResourceQuota) {
 		t.Fatal(err)
 	}
 }
+
+// TestSiblingQueuesBorrowAndGiveBack: two sibling queues share their parent's room for two applications.
+// One alone uses all of it (borrowing its sibling's share); when the sibling then has work waiting, the
+// room freed by the first application to end goes to the sibling, not to the borrower's next one.
+func TestSiblingQueuesBorrowAndGiveBack(t *testing.T) {
+	ns := env.Namespace(t)
+	parent := queue(t, ns+"-parent", stokev1.QueueQuota{Applications: ptr(int32(2))}, nil)
+	for _, name := range []string{"a", "b"} {
+		q := &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + name}, Spec: stokev1.SparkQueueSpec{
+			Parent: parent.Name, Quota: stokev1.QueueQuota{Applications: ptr(int32(2))}}}
+		create(t, q)
+		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), q) })
+	}
+	startOperator(t, ns)
+	create(t, queuedApp(ns, "a1", ns+"-a"))
+	create(t, queuedApp(ns, "a2", ns+"-a"))
+	a1 := waitAttempt(t, ns, "a1", 1)
+	waitAttempt(t, ns, "a2", 1) // a borrows b's share while b has nothing waiting
+	create(t, queuedApp(ns, "a3", ns+"-a"))
+	waitQueued(t, ns, "a3", sparkapplication.ReasonWaitingForCapacity)
+	create(t, queuedApp(ns, "b1", ns+"-b"))
+	b1 := waitQueued(t, ns, "b1", sparkapplication.ReasonWaitingForCapacity)
+	if msg := condition(b1, stokev1.ConditionQueued).Message; !strings.Contains(msg, "parent "+parent.Name+": applications 3 > 2") {
+		t.Errorf("b1's message %q, want the parent's limit", msg)
+	}
+
+	exited(t, a1, 0)
+	waitAttempt(t, ns, "b1", 1) // the freed room goes back to the sibling below its share
+	a3 := waitQueued(t, ns, "a3", sparkapplication.ReasonWaitingForCapacity)
+	noDriverFor(t, ns, "a3")
+	if msg := condition(a3, stokev1.ConditionQueued).Message; !strings.Contains(msg, "parent "+parent.Name) {
+		t.Errorf("a3's message %q, want what it waits for", msg)
+	}
+	eventually(t, 10*time.Second, "the parent's status counting its children's applications", func() (bool, error) {
+		got := &stokev1.SparkQueue{}
+		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(parent), got)
+		return err == nil && got.Status.Admitted == 2, err
+	})
+}
+
+// TestQueueParentCycle: queues whose parents form a cycle admit nothing, say why, and their applications
+// wait with QueueInvalid.
+func TestQueueParentCycle(t *testing.T) {
+	ns := env.Namespace(t)
+	for _, pair := range [][2]string{{"x", "y"}, {"y", "x"}} {
+		q := &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + pair[0]}, Spec: stokev1.SparkQueueSpec{
+			Parent: ns + "-" + pair[1], Quota: stokev1.QueueQuota{Applications: ptr(int32(2))}}}
+		create(t, q)
+		t.Cleanup(func() { _ = env.Client.Delete(context.Background(), q) })
+	}
+	startOperator(t, ns)
+	create(t, queuedApp(ns, "looped", ns+"-x"))
+	app := waitQueued(t, ns, "looped", sparkapplication.ReasonQueueInvalid)
+	if msg := condition(app, stokev1.ConditionQueued).Message; !strings.Contains(msg, "form a cycle") {
+		t.Errorf("message %q, want the cycle", msg)
+	}
+	eventually(t, 10*time.Second, "the queue's Ready condition", func() (bool, error) {
+		got := &stokev1.SparkQueue{}
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: ns + "-x"}, got); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(got.Status.Conditions, stokev1.QueueConditionReady)
+		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == stokev1.QueueReasonInvalidParent, nil
+	})
+}

@@ -56,13 +56,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Admission.Load(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
+	all := &stokev1.SparkQueueList{}
+	if err := r.Client.List(ctx, all); err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing SparkQueues: %w", err)
+	}
+	tree := admission.TreeOf(all.Items)
 	st := q.Status.DeepCopy()
-	limits, err := admission.LimitsOf(q.Spec.Quota)
-	if err != nil {
+	if _, err := admission.LimitsOf(q.Spec.Quota); err != nil {
 		conditions.Set(&st.Conditions, q.Generation, stokev1.QueueConditionReady, false, stokev1.QueueReasonInvalidQuota, err.Error())
+	} else if _, err := tree.Chain(q.Name); err != nil {
+		conditions.Set(&st.Conditions, q.Generation, stokev1.QueueConditionReady, false, stokev1.QueueReasonInvalidParent, err.Error())
 	} else {
 		conditions.Set(&st.Conditions, q.Generation, stokev1.QueueConditionReady, true, stokev1.QueueReasonValid, "the queue admits applications")
-		r.Admission.QueueChanged(q.Name, limits)
+	}
+	if q.Generation != q.Status.ObservedGeneration {
+		r.Admission.QueuesChanged(tree) // a quota raised, a queue created or moved: what it admits now
 	}
 	used, admitted, queued := r.Admission.Usage(q.Name)
 	st.Usage = used.Footprint()
