@@ -951,6 +951,11 @@ type QueueStanding struct {
 	// footprint of the queue until it ends.
 	// +optional
 	AdmittedTime *metav1.Time `json:"admittedTime,omitempty"`
+	// MaxExecutors, set at admission for an application with dynamic allocation, is the most executors
+	// that fit beside its driver within the queue's (and its parents') limits: the attempt's
+	// spark.dynamicAllocation.maxExecutors is capped to it, so a running job cannot outgrow its queue.
+	// +optional
+	MaxExecutors *int32 `json:"maxExecutors,omitempty"`
 }
 
 // Footprint is what pods reserve: the sum of their requests.

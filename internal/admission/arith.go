@@ -64,6 +64,9 @@ func Need(driver, executor *corev1.Pod, executors int32) Amount {
 	return need
 }
 
+// PodNeed is one pod as the scheduler reserves it (see Need).
+func PodNeed(pod *corev1.Pod) Amount { return podAmount(pod) }
+
 func podAmount(pod *corev1.Pod) Amount {
 	var a Amount
 	for _, c := range pod.Spec.Containers {

@@ -225,3 +225,30 @@ func (t Tree) head(queue string, sub map[string]Amount, lines map[string][]Waiti
 	}
 	return Amount{}, false
 }
+
+// ExecutorCap is how many executors could run beside the application's driver within the limits of the
+// queue and its ancestors: the most dynamic allocation may ask for there. ok is false when no limit bounds
+// the executors (they request nothing the queues limit).
+func (t Tree) ExecutorCap(queue string, driver, executor Amount) (n int64, ok bool) {
+	chain, err := t.Chain(queue)
+	if err != nil {
+		return 0, false
+	}
+	n = math.MaxInt64
+	for _, q := range chain {
+		l := t[q].Limits
+		for _, r := range []struct {
+			limit        *int64
+			driver, each int64
+		}{{l.MilliCPU, driver.MilliCPU, executor.MilliCPU}, {l.Memory, driver.Memory, executor.Memory}, {l.GPUs, driver.GPUs, executor.GPUs}} {
+			if r.limit != nil && r.each > 0 {
+				n = min(n, max(*r.limit-r.driver, 0)/r.each)
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		return 0, false
+	}
+	return n, true
+}

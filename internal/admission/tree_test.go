@@ -137,3 +137,28 @@ func TestWeightedFairShareConverges(t *testing.T) {
 		t.Errorf("queue a held %.1f%% of the parent on average, want 25%% ± 5 points", got*100)
 	}
 }
+
+func TestExecutorCap(t *testing.T) {
+	mem := func(gib int64) *int64 { v := gib << 30; return &v }
+	tree := admission.Tree{
+		"parent": {Limits: admission.Limits{MilliCPU: cores(10)}},
+		"q":      {Limits: admission.Limits{MilliCPU: cores(16), Memory: mem(20)}, Parent: "parent"},
+		"apps":   {Limits: admission.Limits{Applications: cores(1)}},
+	}
+	driver := admission.Amount{MilliCPU: 1000, Memory: 2 << 30}
+	executor := admission.Amount{MilliCPU: 2000, Memory: 4 << 30}
+	for _, tc := range []struct {
+		queue string
+		want  int64
+		ok    bool
+	}{
+		{"q", 4, true},      // the parent's 10 cores: (10 - 1) / 2; memory alone would allow (20 - 2) / 4 = 4 too
+		{"parent", 4, true}, // the same limit directly
+		{"apps", 0, false},  // nothing bounds executors
+		{"missing", 0, false},
+	} {
+		if n, ok := tree.ExecutorCap(tc.queue, driver, executor); n != tc.want || ok != tc.ok {
+			t.Errorf("%s: %d, %v; want %d, %v", tc.queue, n, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package sparkapplication
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,6 +122,11 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	switch {
 	case answer.Admitted:
 		standing.AdmittedTime = &metav1.Time{Time: p.now}
+		if on, most := dynamicAllocation(app); on {
+			if n, ok := tree.ExecutorCap(queue, admission.PodNeed(objs.DriverPod), admission.PodNeed(executor)); ok && (most == 0 || n < most) {
+				standing.MaxExecutors = ptrTo(int32(min(n, math.MaxInt32)))
+			}
+		}
 		setCondition(st, p.app.Generation, stokev1.ConditionQueued, false, ReasonAdmitted, fmt.Sprintf("admitted by SparkQueue %q with %s", queue, admission.Describe(need)))
 		p.event(corev1.EventTypeNormal, ReasonAdmitted, "Attempt %d admitted by SparkQueue %q with %s (%d pods)", number, queue, admission.Describe(need), need.Pods)
 		// The admission is written first; the next pass creates the attempt.
@@ -252,4 +259,37 @@ func findQueue(queues []stokev1.SparkQueue, name string) *stokev1.SparkQueue {
 		}
 	}
 	return nil
+}
+
+// dynamicAllocation reports whether the application scales its executors (spec.dynamicAllocation, else
+// sparkConf), and the most it asks for (0: no bound).
+func dynamicAllocation(app *stokev1.SparkApplication) (on bool, most int64) {
+	if d := app.Spec.DynamicAllocation; d != nil {
+		if d.MaxExecutors != nil {
+			most = int64(*d.MaxExecutors)
+		}
+		return d.Enabled, most
+	}
+	conf := app.Spec.SparkConf
+	most, _ = strconv.ParseInt(conf["spark.dynamicAllocation.maxExecutors"], 10, 64)
+	return conf["spark.dynamicAllocation.enabled"] == "true", most
+}
+
+// withExecutorCap is the application the attempt is built from: its dynamic allocation's maxExecutors
+// capped to what its queue admitted (status.queue.maxExecutors), in a copy; the application itself when
+// there is no cap.
+func withExecutorCap(app *stokev1.SparkApplication, q *stokev1.QueueStanding, number int32) *stokev1.SparkApplication {
+	if q == nil || q.AdmittedTime == nil || q.Attempt != number || q.MaxExecutors == nil {
+		return app
+	}
+	capped := app.DeepCopy()
+	if d := capped.Spec.DynamicAllocation; d != nil {
+		d.MaxExecutors = q.MaxExecutors
+		return capped
+	}
+	if capped.Spec.SparkConf == nil {
+		capped.Spec.SparkConf = map[string]string{}
+	}
+	capped.Spec.SparkConf["spark.dynamicAllocation.maxExecutors"] = strconv.Itoa(int(*q.MaxExecutors))
+	return capped
 }

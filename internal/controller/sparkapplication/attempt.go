@@ -213,6 +213,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 			return err
 		}
 	}
+	app = withExecutorCap(app, st.Queue, number)
 	objs, err := spark.Build(app, number)
 	if err != nil {
 		return r.refused(p, err, "")

@@ -320,3 +320,37 @@ func TestQueueParentCycle(t *testing.T) {
 		return c != nil && c.Status == metav1.ConditionFalse && c.Reason == stokev1.QueueReasonInvalidParent, nil
 	})
 }
+
+// TestQueueCapsDynamicAllocation: an application with dynamic allocation admitted by a queue of 4 cores,
+// its driver and executors asking for one core each, gets spark.dynamicAllocation.maxExecutors 3 in its
+// spark.properties (it asked for up to 50), so it cannot outgrow the queue; status.queue says so.
+func TestQueueCapsDynamicAllocation(t *testing.T) {
+	ns := env.Namespace(t)
+	four := resource.MustParse("4")
+	q := queue(t, ns, stokev1.QueueQuota{Cores: &four}, nil)
+	startOperator(t, ns)
+	app := queuedApp(ns, "elastic", q.Name)
+	app.Spec.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, InitialExecutors: ptr(int32(1)), MaxExecutors: ptr(int32(50))}
+	create(t, app)
+	waitAttempt(t, ns, "elastic", 1)
+	got := getApp(t, ns, "elastic")
+	if s := got.Status.Queue; s == nil || s.MaxExecutors == nil || *s.MaxExecutors != 3 || s.Footprint.Pods != 2 {
+		t.Fatalf("queue standing %+v, want 2 pods admitted and maxExecutors 3", s)
+	}
+	cms := &corev1.ConfigMapList{}
+	if err := env.Client.List(context.Background(), cms, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, cm := range cms.Items {
+		if props, ok := cm.Data[spark.PropertiesFileKey]; ok {
+			found = true
+			if !strings.Contains(props, "spark.dynamicAllocation.maxExecutors=3\n") {
+				t.Errorf("spark.properties lacks the cap:\n%s", props)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no spark.properties ConfigMap")
+	}
+}
