@@ -21,6 +21,7 @@ import (
 	"github.com/stokehq/stoke/internal/cli/submit"
 	"github.com/stokehq/stoke/internal/cli/suspend"
 	"github.com/stokehq/stoke/internal/cli/ui"
+	"github.com/stokehq/stoke/internal/cli/tenant"
 	"github.com/stokehq/stoke/internal/cli/workflow"
 )
 
@@ -60,13 +61,18 @@ func NewRootCommandWith(f *kube.Flags) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("namespace", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		return completeNamespaces(cmd, f)
 	})
-	root.AddGroup(&cobra.Group{ID: "apps", Title: "Spark applications, schedules and workflows:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
+	root.AddGroup(&cobra.Group{ID: "apps", Title: "Spark applications, schedules and workflows:"},
+		&cobra.Group{ID: "platform", Title: "Platform setup:"}, &cobra.Group{ID: "other", Title: "Other commands:"})
 	for _, c := range []*cobra.Command{
 		submit.NewCommand(f), get.NewCommand(f), describe.NewCommand(f), events.NewCommand(f), logs.NewCommand(f),
 		ui.NewCommand(f), suspend.NewSuspendCommand(f), suspend.NewResumeCommand(f), rerun.NewCommand(f),
 		deletecmd.NewCommand(f), convert.NewCommand(), schedule.NewCommand(f), workflow.NewCommand(f),
 	} {
 		c.GroupID = "apps"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{tenant.NewCommand(f)} {
+		c.GroupID = "platform"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{NewOperatorCommand(), NewVersionCommand()} {

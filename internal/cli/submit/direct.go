@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/uuid"
-	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -39,7 +37,7 @@ func (o *Options) runDirect(ctx context.Context, out, errOut io.Writer, list []c
 	}
 	if o.DryRun == "client" {
 		items := append([]client.Object{objs.DriverPod}, objs.Owned()...)
-		return printObjects(out, format, items)
+		return output.Objects(out, format, items)
 	}
 	c, err := o.Flags.Client()
 	if err != nil {
@@ -60,28 +58,4 @@ func (o *Options) runDirect(ctx context.Context, out, errOut io.Writer, list []c
 	// The same progress line and failure message as the operator path: apps.Get finds a direct submission
 	// by its driver pod's name.
 	return o.follow(ctx, c, errOut, res.Driver.Namespace, res.Driver.Name)
-}
-
-// printObjects prints rendered objects (a direct --dry-run=client): as a YAML (default) or JSON List, or
-// their kind/name.
-func printObjects(out io.Writer, format output.Format, items []client.Object) error {
-	for _, obj := range items {
-		if gvks, _, err := scheme.Scheme.ObjectKinds(obj); err == nil && len(gvks) > 0 {
-			obj.GetObjectKind().SetGroupVersionKind(gvks[0])
-		}
-	}
-	if format == output.FormatName {
-		for _, obj := range items {
-			fmt.Fprintf(out, "%s/%s\n", strings.ToLower(obj.GetObjectKind().GroupVersionKind().Kind), obj.GetName())
-		}
-		return nil
-	}
-	if format == "" {
-		format = output.FormatYAML
-	}
-	list := make([]any, 0, len(items))
-	for _, obj := range items {
-		list = append(list, obj)
-	}
-	return output.Object(out, format, map[string]any{"apiVersion": "v1", "kind": "List", "items": list})
 }
