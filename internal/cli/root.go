@@ -20,8 +20,8 @@ import (
 	"github.com/stokehq/stoke/internal/cli/schedule"
 	"github.com/stokehq/stoke/internal/cli/submit"
 	"github.com/stokehq/stoke/internal/cli/suspend"
-	"github.com/stokehq/stoke/internal/cli/ui"
 	"github.com/stokehq/stoke/internal/cli/tenant"
+	"github.com/stokehq/stoke/internal/cli/ui"
 	"github.com/stokehq/stoke/internal/cli/workflow"
 )
 
