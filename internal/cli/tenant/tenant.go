@@ -155,29 +155,19 @@ func (o *Options) Render() ([]client.Object, error) {
 		}
 		return &q, nil
 	}
-	cores, err := quantity("cores", o.Cores)
-	if err != nil {
-		return nil, err
+	quantities := map[string]*resource.Quantity{}
+	for _, f := range []struct{ flag, value string }{{"cores", o.Cores}, {"memory", o.Memory},
+		{"default-cpu-request", o.DefaultCPU}, {"default-memory-request", o.DefaultMemory},
+		{"queue-cores", o.QueueCores}, {"queue-memory", o.QueueMemory}} {
+		parsed, err := quantity(f.flag, f.value)
+		if err != nil {
+			return nil, err
+		}
+		quantities[f.flag] = parsed
 	}
-	mem, err := quantity("memory", o.Memory)
-	if err != nil {
-		return nil, err
-	}
-	defCPU, err := quantity("default-cpu-request", o.DefaultCPU)
-	if err != nil {
-		return nil, err
-	}
-	defMem, err := quantity("default-memory-request", o.DefaultMemory)
-	if err != nil {
-		return nil, err
-	}
-	qCores, err := quantity("queue-cores", o.QueueCores)
-	if err != nil {
-		return nil, err
-	}
-	qMem, err := quantity("queue-memory", o.QueueMemory)
-	if err != nil {
-		return nil, err
+	cores, mem, defCPU, defMem := quantities["cores"], quantities["memory"], quantities["default-cpu-request"], quantities["default-memory-request"]
+	if defCPU == nil || defMem == nil {
+		return nil, cmderr.Usagef("--default-cpu-request and --default-memory-request must not be empty")
 	}
 	if o.Pods < 0 || o.QueueApplications < 0 || o.QueueWeight < 0 {
 		return nil, cmderr.Usagef("--pods, --queue-applications and --queue-weight must not be negative")
@@ -222,7 +212,7 @@ func (o *Options) Render() ([]client.Object, error) {
 		q := &stokev1.SparkQueue{
 			ObjectMeta: metav1.ObjectMeta{Name: queue, Labels: labels},
 			Spec: stokev1.SparkQueueSpec{
-				Quota:             stokev1.QueueQuota{Cores: qCores, Memory: qMem},
+				Quota:             stokev1.QueueQuota{Cores: quantities["queue-cores"], Memory: quantities["queue-memory"]},
 				Parent:            o.QueueParent,
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelTenant: o.Name}},
 			},
