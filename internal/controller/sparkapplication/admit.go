@@ -60,16 +60,21 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	if q := st.Queue; q != nil && q.Name == queue && q.Attempt == number && q.AdmittedTime != nil {
 		return true, nil
 	}
+	quotas := &corev1.ResourceQuotaList{}
+	if err := r.Client.List(ctx, quotas, client.InNamespace(app.Namespace)); err != nil {
+		return false, fmt.Errorf("listing the namespace's ResourceQuotas: %w", err)
+	}
+	if queue == "" && len(quotas.Items) == 0 {
+		// Nothing to admit against: the footprint is not even computed.
+		r.notQueued(p)
+		return true, nil
+	}
 	executor, err := spark.ExecutorPod(app, objs)
 	if err != nil {
 		return false, r.refused(p, err, "")
 	}
 	executors := RequestedExecutors(&app.Spec)
 	need := admission.Need(objs.DriverPod, executor, executors)
-	quotas := &corev1.ResourceQuotaList{}
-	if err := r.Client.List(ctx, quotas, client.InNamespace(app.Namespace)); err != nil {
-		return false, fmt.Errorf("listing the namespace's ResourceQuotas: %w", err)
-	}
 	if short := admission.QuotaShortfall(quotas.Items, need, admission.PodLimits(objs.DriverPod, executor, executors)); len(short) > 0 {
 		r.queued(p, ReasonWaitingForNamespaceQuota, fmt.Sprintf("the attempt's first %d pods (%s) do not fit the namespace's ResourceQuota: %s",
 			need.Pods, admission.Describe(need), strings.Join(short, "; ")))
@@ -78,10 +83,7 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 		return false, nil
 	}
 	if queue == "" {
-		if st.Queue != nil {
-			st.Queue = nil
-		}
-		clearCondition(st, p.app.Generation, stokev1.ConditionQueued, ReasonAdmitted, "not queued")
+		r.notQueued(p)
 		return true, nil
 	}
 	standing := &stokev1.QueueStanding{Name: queue, Attempt: number, Footprint: need.Footprint()}
@@ -147,6 +149,12 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 		r.queued(p, ReasonWaitingForCapacity, fmt.Sprintf("waiting in SparkQueue %q at position %d for %d pods (%s)%s", queue, answer.Position, need.Pods, admission.Describe(need), lack))
 	}
 	return false, nil
+}
+
+// notQueued records that the attempt uses no queue (it may have stood in one before).
+func (r *Reconciler) notQueued(p *pass) {
+	p.app.Status.Queue = nil
+	clearCondition(&p.app.Status, p.app.Generation, stokev1.ConditionQueued, ReasonAdmitted, "not queued")
 }
 
 // queued records that the next attempt waits to be admitted, and why; the event is emitted when the reason
