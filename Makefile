@@ -11,7 +11,7 @@ IMAGE ?= $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCH ?= amd64
 IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build image image-import helm generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm batch-crds generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -57,13 +57,17 @@ verify: generate vet
 vet:
 	$(GO) vet ./...
 
+## batch-crds: generate (once) and cache Volcano's CRDs, which the integration tests install
+batch-crds:
+	hack/batch-scheduler-crds.sh >/dev/null
+
 ## kube-binaries: build (once) and cache kube-apiserver, etcd and kubectl for the integration tests
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
 
 ## test: unit and integration tests (integration ones against a real kube-apiserver + etcd; the chart tests
 ## with the cached helm)
-test: kube-binaries helm
+test: kube-binaries helm batch-crds
 	$(GO) test -count=1 ./...
 
 ## unit: only the tests that need no API server
@@ -71,7 +75,7 @@ unit:
 	$(GO) test -count=1 ./internal/spark/... ./internal/operator/...
 
 ## conformance: Stoke's driver objects against real spark-submit (Spark 3.5 and 4.x from PyPI, cached)
-conformance: kube-binaries
+conformance: kube-binaries batch-crds
 	hack/spark.sh >/dev/null
 	STOKE_CONFORMANCE_REPORT=$(CURDIR)/docs/conformance.md $(GO) test -tags conformance -count=1 -timeout 30m ./test/conformance/
 

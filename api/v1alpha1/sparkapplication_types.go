@@ -163,6 +163,71 @@ type SparkApplicationSpec struct {
 	// Ingress; both are deleted when the attempt ends (docs/observability.md).
 	// +optional
 	UI *SparkUI `json:"ui,omitempty"`
+
+	// BatchScheduler hands the application's pods to a batch scheduler already running in the cluster,
+	// Volcano or YuniKorn, with the whole starting footprint (the driver and its initial executors) as one
+	// gang, so the scheduler starts the driver only when its executors fit too (docs/queues.md). Stoke's own
+	// SparkQueue admission, if the application uses a queue, still comes first.
+	// +optional
+	BatchScheduler *BatchScheduler `json:"batchScheduler,omitempty"`
+}
+
+// BatchScheduler names the batch scheduler of the application's pods: exactly one of volcano and
+// yunikorn.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.volcano) != has(self.yunikorn)",message="batchScheduler: set exactly one of volcano and yunikorn"
+type BatchScheduler struct {
+	// Volcano: every attempt gets a PodGroup <spark app id>-podgroup (scheduling.volcano.sh/v1beta1),
+	// owned by its driver pod, with minMember 1 and minResources the attempt's starting footprint; driver
+	// and executors carry the scheduling.k8s.io/group-name annotation and Volcano's scheduler name.
+	// +optional
+	Volcano *VolcanoScheduling `json:"volcano,omitempty"`
+	// YuniKorn: the driver carries the task groups of the starting footprint (spark-driver, and
+	// spark-executor with the initial executors as its minMember) in yunikorn.apache.org/task-groups;
+	// driver and executors carry their task group's name, the queue label and YuniKorn's scheduler name.
+	// +optional
+	YuniKorn *YuniKornScheduling `json:"yunikorn,omitempty"`
+}
+
+// VolcanoScheduling places the application's pods in a Volcano PodGroup.
+type VolcanoScheduling struct {
+	// SchedulerName of Volcano's scheduler (default "volcano").
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SchedulerName string `json:"schedulerName,omitempty"`
+	// Queue is the Volcano queue of the PodGroup; empty is Volcano's "default" queue.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Queue string `json:"queue,omitempty"`
+	// PriorityClassName of the PodGroup; empty takes the driver's priorityClassName, as Spark's own
+	// Volcano support does.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+}
+
+// YuniKornScheduling places the application's pods in a YuniKorn queue, gang-scheduled.
+type YuniKornScheduling struct {
+	// SchedulerName of YuniKorn's scheduler (default "yunikorn").
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SchedulerName string `json:"schedulerName,omitempty"`
+	// Queue is the YuniKorn queue (the pods' queue label), for example root.sandbox; empty leaves it to
+	// YuniKorn's placement rules.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.-]*$`
+	Queue string `json:"queue,omitempty"`
+	// GangSchedulingStyle is YuniKorn's gangSchedulingStyle: Soft (YuniKorn's default) schedules the pods
+	// normally when the placeholders time out, Hard fails the application.
+	// +optional
+	// +kubebuilder:validation:Enum=Soft;Hard
+	GangSchedulingStyle string `json:"gangSchedulingStyle,omitempty"`
+	// PlaceholderTimeoutSeconds is how long YuniKorn waits for all placeholders of the gang to be
+	// allocated (YuniKorn's placeholderTimeoutInSeconds; its default is 15 minutes).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	PlaceholderTimeoutSeconds *int32 `json:"placeholderTimeoutSeconds,omitempty"`
 }
 
 // SparkUI exposes the live Spark UI of each attempt. It needs the Spark UI (sparkConf spark.ui.enabled

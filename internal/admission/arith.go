@@ -68,51 +68,67 @@ func Need(driver, executor *corev1.Pod, executors int32) Amount {
 func PodNeed(pod *corev1.Pod) Amount { return podAmount(pod) }
 
 func podAmount(pod *corev1.Pod) Amount {
-	var a Amount
-	for _, c := range pod.Spec.Containers {
-		a = a.Add(containerAmount(c))
-	}
-	for _, c := range pod.Spec.InitContainers {
-		i := containerAmount(c)
-		a.MilliCPU, a.Memory, a.GPUs = max(a.MilliCPU, i.MilliCPU), max(a.Memory, i.Memory), max(a.GPUs, i.GPUs)
-	}
-	if o := pod.Spec.Overhead; o != nil {
-		a.MilliCPU += o.Cpu().MilliValue()
-		a.Memory += o.Memory().Value()
-	}
-	a.Pods = 1
-	return a
-}
-
-func containerAmount(c corev1.Container) Amount {
-	get := func(name corev1.ResourceName) (resource.Quantity, bool) {
-		if q, ok := c.Resources.Requests[name]; ok {
-			return q, true
-		}
-		q, ok := c.Resources.Limits[name]
-		return q, ok
-	}
-	var a Amount
-	if q, ok := get(corev1.ResourceCPU); ok {
-		a.MilliCPU = q.MilliValue()
-	}
-	if q, ok := get(corev1.ResourceMemory); ok {
-		a.Memory = q.Value()
-	}
-	names := map[corev1.ResourceName]bool{}
-	for name := range c.Resources.Requests {
-		names[name] = true
-	}
-	for name := range c.Resources.Limits {
-		names[name] = true
-	}
-	for name := range names {
+	r := PodRequests(pod)
+	a := Amount{MilliCPU: r.Cpu().MilliValue(), Memory: r.Memory().Value(), Pods: 1}
+	for name, q := range r {
 		if IsGPU(name) {
-			q, _ := get(name)
 			a.GPUs += q.Value()
 		}
 	}
 	return a
+}
+
+// PodRequests is every resource of the pod as the scheduler reserves it: for each resource, the larger of
+// the sum of its containers' requests and its largest init container's, plus the pod overhead; a
+// container's limit counts where it sets no request (the API server defaults one to the other).
+func PodRequests(pod *corev1.Pod) corev1.ResourceList {
+	sum := corev1.ResourceList{}
+	for _, c := range pod.Spec.Containers {
+		for name, q := range containerRequests(c) {
+			total := sum[name]
+			total.Add(q)
+			sum[name] = total
+		}
+	}
+	for _, c := range pod.Spec.InitContainers {
+		for name, q := range containerRequests(c) {
+			if cur, ok := sum[name]; !ok || q.Cmp(cur) > 0 {
+				sum[name] = q
+			}
+		}
+	}
+	for name, q := range pod.Spec.Overhead {
+		total := sum[name]
+		total.Add(q)
+		sum[name] = total
+	}
+	return sum
+}
+
+// SumRequests adds up resource lists, each taken times[i] times.
+func SumRequests(lists []corev1.ResourceList, times []int64) corev1.ResourceList {
+	sum := corev1.ResourceList{}
+	for i, l := range lists {
+		for name, q := range l {
+			total := sum[name]
+			for range times[i] {
+				total.Add(q)
+			}
+			sum[name] = total
+		}
+	}
+	return sum
+}
+
+func containerRequests(c corev1.Container) corev1.ResourceList {
+	r := corev1.ResourceList{}
+	for name, q := range c.Resources.Limits {
+		r[name] = q
+	}
+	for name, q := range c.Resources.Requests {
+		r[name] = q
+	}
+	return r
 }
 
 // IsGPU reports an extended resource that counts as GPUs: <vendor>/gpu, such as nvidia.com/gpu.
@@ -207,18 +223,38 @@ type Waiting struct {
 // Order sorts waiting applications into admission order: higher priority first, then the one created
 // first, then by namespace and name (so that every replica orders alike).
 func Order(w []Waiting) {
-	sort.Slice(w, func(i, j int) bool {
-		a, b := w[i], w[j]
-		switch {
-		case a.Priority != b.Priority:
-			return a.Priority > b.Priority
-		case !a.Created.Equal(b.Created):
-			return a.Created.Before(b.Created)
-		case a.Key.Namespace != b.Key.Namespace:
-			return a.Key.Namespace < b.Key.Namespace
+	sort.Slice(w, func(i, j int) bool { return before(w[i], w[j]) })
+}
+
+// before reports whether a is admitted before b.
+func before(a, b Waiting) bool {
+	switch {
+	case a.Priority != b.Priority:
+		return a.Priority > b.Priority
+	case !a.Created.Equal(b.Created):
+		return a.Created.Before(b.Created)
+	case a.Key.Namespace != b.Key.Namespace:
+		return a.Key.Namespace < b.Key.Namespace
+	}
+	return a.Key.Name < b.Key.Name
+}
+
+// ordered is w in admission order: w itself when it is already (the manager keeps its lines so, and a
+// line of thousands is then neither copied nor sorted on each look), otherwise a sorted copy.
+func ordered(w []Waiting) []Waiting {
+	for i := 1; i < len(w); i++ {
+		if before(w[i], w[i-1]) {
+			c := append([]Waiting(nil), w...)
+			Order(c)
+			return c
 		}
-		return a.Key.Name < b.Key.Name
-	})
+	}
+	return w
+}
+
+// same reports whether two entries of a line are the same application waiting alike.
+func same(a, b Waiting) bool {
+	return a.Key == b.Key && a.Priority == b.Priority && a.Created.Equal(b.Created) && a.Need == b.Need
 }
 
 // Plan is the outcome of one look at a queue.

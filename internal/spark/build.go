@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -74,10 +75,16 @@ type Objects struct {
 	// Stoke's, not spark-submit's, and are deleted when the attempt ends.
 	UIService *corev1.Service
 	UIIngress *networkingv1.Ingress
+	// PodGroup is the attempt's Volcano PodGroup when spec.batchScheduler.volcano asks for one (nil
+	// otherwise): Stoke's, as Spark's Volcano feature step would create it, owned by the driver pod.
+	PodGroup *unstructured.Unstructured
 }
 
 // KindOf names an object's kind for messages (typed objects carry no TypeMeta).
 func KindOf(obj client.Object) string {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.GetKind()
+	}
 	t := fmt.Sprintf("%T", obj)
 	return t[strings.LastIndex(t, ".")+1:]
 }
@@ -97,6 +104,9 @@ func (o *Objects) Owned() []client.Object {
 	}
 	if o.UIIngress != nil {
 		owned = append(owned, o.UIIngress)
+	}
+	if o.PodGroup != nil {
+		owned = append(owned, o.PodGroup)
 	}
 	return owned
 }
@@ -140,18 +150,22 @@ func Build(app *stokev1.SparkApplication, attempt int32) (*Objects, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Objects{
+	objs := &Objects{
 		Names:            names,
 		Properties:       props,
 		DriverPod:        driver,
-		ConfigMap:        buildConfigMap(app, names, props, string(templateYAML)),
-		Service:          buildService(app, names, props, driver),
 		NetworkPolicy:    buildNetworkPolicy(app, names),
 		Claims:           claims,
 		ExecutorTemplate: executorTemplate,
 		UIService:        buildUIService(app, names),
 		UIIngress:        buildUIIngress(app, names),
-	}, nil
+	}
+	if objs.PodGroup, err = batchSchedulerObjects(app, objs); err != nil {
+		return nil, err
+	}
+	objs.ConfigMap = buildConfigMap(app, names, props, string(templateYAML))
+	objs.Service = buildService(app, names, props, driver)
+	return objs, nil
 }
 
 // buildDriverPod follows Spark's driver feature steps (basic, credentials, secrets, env secrets, volumes,

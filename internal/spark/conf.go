@@ -129,6 +129,7 @@ func Properties(app *stokev1.SparkApplication, names Names) map[string]string {
 	dynamicAllocationProperties(p, spec.DynamicAllocation)
 	metricsProperties(p, app)
 	uiProperties(p, app)
+	batchSchedulerProperties(p, spec.BatchScheduler)
 
 	// The system properties of spark-submit's Kubernetes feature steps.
 	p["spark.app.id"] = names.AppID

@@ -52,6 +52,7 @@ func Validate(app *stokev1.SparkApplication, p map[string]string) error {
 	errs = append(errs, validateURIs(&app.Spec)...)
 	errs = append(errs, validateMonitoring(app)...)
 	errs = append(errs, validateUI(app)...)
+	errs = append(errs, validateBatchScheduler(app)...)
 	for _, role := range []string{RoleDriver, RoleExecutor} {
 		errs = append(errs, validateRoleMetadata(app, p, role)...)
 		errs = append(errs, validateRoleResources(app, p, role)...)

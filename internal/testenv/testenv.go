@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -158,4 +159,28 @@ func (e *Env) WriteKubeconfig(path string) error {
 	cfg.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "admin"}
 	cfg.CurrentContext = "test"
 	return clientcmd.WriteToFile(*cfg, path)
+}
+
+// VolcanoCRDs is the directory where hack/batch-scheduler-crds.sh caches Volcano's CRDs (generated from
+// the API types Volcano publishes), asked from the script so that both agree on the version.
+func VolcanoCRDs(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(RepoRoot(), "hack", "batch-scheduler-crds.sh"), "--path").Output()
+	if err != nil {
+		t.Fatalf("hack/batch-scheduler-crds.sh --path: %v", err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if _, err := os.Stat(filepath.Join(dir, ".ready")); err != nil {
+		t.Fatalf("Volcano's CRDs are not in %s: run hack/batch-scheduler-crds.sh (make test does)", dir)
+	}
+	return dir
+}
+
+// InstallCRDs installs the CRDs of a directory (other projects', such as a batch scheduler's) and waits
+// until the API server serves them.
+func (e *Env) InstallCRDs(t testing.TB, dir string) {
+	t.Helper()
+	if _, err := envtest.InstallCRDs(e.Config, envtest.CRDInstallOptions{Paths: []string{dir}, MaxTime: time.Minute}); err != nil {
+		t.Fatalf("installing the CRDs of %s: %v", dir, err)
+	}
 }

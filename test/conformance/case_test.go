@@ -92,6 +92,14 @@ var cases = []Case{
 	// What the operator's eventLog setting adds to every application (spark.WithEventLog): Spark properties,
 	// so spark-submit given the same ones creates the same driver.
 	{Name: "event-log-operator-default", App: eventLogged(app("logged", sparkPiSpec()))},
+	// Spark's own Volcano step needs a -Pvolcano build (PyPI's has none): spark-submit is given the properties
+	// Stoke sets for Volcano; the PodGroup is Stoke's and not compared (docs/conformance.md).
+	{Name: "batch-scheduler-volcano", App: app("gang", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.BatchScheduler = &stokev1.BatchScheduler{Volcano: &stokev1.VolcanoScheduling{Queue: "team-a"}}
+	}))},
+	{Name: "batch-scheduler-yunikorn", App: app("gang", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
+		s.BatchScheduler = &stokev1.BatchScheduler{YuniKorn: &stokev1.YuniKornScheduling{Queue: "root.sandbox", PlaceholderTimeoutSeconds: ptr(int32(120))}}
+	}))},
 	{Name: "java-no-args", App: app("java-pi", with(sparkPiSpec(), func(s *stokev1.SparkApplicationSpec) {
 		s.Type = stokev1.ApplicationTypeJava
 		s.MainClass = ptr("org.apache.spark.examples.JavaSparkPi")

@@ -91,6 +91,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
+	env.InstallCRDs(t, testenv.VolcanoCRDs(t)) // the direct submissions of the Volcano case create its PodGroup
 	kubeconfig = filepath.Join(t.TempDir(), "kubeconfig")
 	must(t, writeTokenKubeconfig(kubeconfig))
 	slots := make(chan struct{}, parallelism())

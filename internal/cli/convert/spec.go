@@ -73,16 +73,14 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 				}
 			}
 		}
-		if batchScheduler != "" && role.SchedulerName == nil {
+		if batchScheduler != "" && !gangScheduler(batchScheduler) && role.SchedulerName == nil {
 			role.SchedulerName = &batchScheduler
 		}
 	}
 	if len(nodeSelector) > 0 {
 		r.note(f.at("nodeSelector"), "driver.nodeSelector and executor.nodeSelector")
 	}
-	if batchScheduler != "" {
-		r.note(f.at("batchScheduler"), fmt.Sprintf("driver and executor schedulerName %q; Stoke creates no PodGroup for it", batchScheduler))
-	}
+	convertBatchScheduler(f, spec, batchScheduler)
 	if sparkConfigMap != "" {
 		addConfigMapVolume(spec, "spark-configmap", sparkConfigMap, sparkConfDir)
 		for _, role := range []*stokev1.SparkPodSpec{&spec.Driver.SparkPodSpec, &spec.Executor.SparkPodSpec} {
@@ -153,7 +151,7 @@ func convertSpec(f *fields, app *stokev1.SparkApplication) error {
 		"failureRetries":        "deprecated in kubeflow; use restartPolicy.onFailureRetries",
 		"retryInterval":         "deprecated in kubeflow; use restartPolicy.onFailureRetryInterval",
 		"pythonVersion":         "Spark 3 and later use the image's Python; there is no setting",
-		"batchSchedulerOptions": "Stoke creates no PodGroup; queueing is Stoke's own (SparkQueue)",
+		"batchSchedulerOptions": "only used with batchScheduler volcano or yunikorn",
 		"driverIngressOptions":  "Stoke creates no Ingress for driver ports",
 	})
 	return nil
@@ -492,4 +490,35 @@ func completeTemplate(f *fields, p *stokev1.SparkPodSpec, container string) {
 	if len(t.Spec.Containers) == 0 {
 		t.Spec.Containers = []corev1.Container{{Name: container}}
 	}
+}
+
+// gangScheduler reports the batch schedulers Stoke gang-schedules for (spec.batchScheduler).
+func gangScheduler(name string) bool { return name == "volcano" || name == "yunikorn" }
+
+// convertBatchScheduler maps kubeflow's batchScheduler volcano or yunikorn, with its options' queue and
+// priority class, onto spec.batchScheduler; another scheduler name is the pods' schedulerName.
+func convertBatchScheduler(f *fields, spec *stokev1.SparkApplicationSpec, name string) {
+	r := f.r
+	if name == "" {
+		return
+	}
+	if !gangScheduler(name) {
+		r.note(f.at("batchScheduler"), fmt.Sprintf("driver and executor schedulerName %q", name))
+		return
+	}
+	opts := f.child("batchSchedulerOptions")
+	var queue, priorityClass string
+	opts.into("queue", &queue)
+	opts.into("priorityClassName", &priorityClass)
+	if name == "volcano" {
+		spec.BatchScheduler = &stokev1.BatchScheduler{Volcano: &stokev1.VolcanoScheduling{Queue: queue, PriorityClassName: priorityClass}}
+		r.note(f.at("batchScheduler"), "batchScheduler.volcano: Stoke creates the PodGroup, with the starting footprint as minResources")
+	} else {
+		spec.BatchScheduler = &stokev1.BatchScheduler{YuniKorn: &stokev1.YuniKornScheduling{Queue: queue}}
+		r.note(f.at("batchScheduler"), "batchScheduler.yunikorn: the driver carries the task groups of the starting footprint")
+		if priorityClass != "" {
+			r.drop(opts.at("priorityClassName"), "YuniKorn takes priority from the pods' priorityClassName (driver and executor templates)")
+		}
+	}
+	opts.dropRest(map[string]string{"resources": "Stoke computes the gang's resources from the driver and the initial executors"})
 }

@@ -70,6 +70,14 @@ func TestBadSpecsRejectedAtAdmission(t *testing.T) {
 		{"too many cores", func(s *stokev1.SparkApplicationSpec) { s.Executor.Cores = ptr(int32(5000)) }, []string{"spec.executor.cores"}},
 		{"driver start timeout beyond 30 days", func(s *stokev1.SparkApplicationSpec) { s.Timeouts.DriverStartSeconds = ptr(int32(2592001)) }, []string{"spec.timeouts.driverStartSeconds"}},
 		{"TTL beyond ten years", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(315360001)) }, []string{"spec.timeToLiveSeconds"}},
+		{"two batch schedulers", func(s *stokev1.SparkApplicationSpec) {
+			s.BatchScheduler = &stokev1.BatchScheduler{Volcano: &stokev1.VolcanoScheduling{}, YuniKorn: &stokev1.YuniKornScheduling{}}
+		}, []string{"spec.batchScheduler", "set exactly one of volcano and yunikorn"}},
+		{"no batch scheduler named", func(s *stokev1.SparkApplicationSpec) { s.BatchScheduler = &stokev1.BatchScheduler{} },
+			[]string{"spec.batchScheduler", "set exactly one of volcano and yunikorn"}},
+		{"an unknown YuniKorn gang style", func(s *stokev1.SparkApplicationSpec) {
+			s.BatchScheduler = &stokev1.BatchScheduler{YuniKorn: &stokev1.YuniKornScheduling{GangSchedulingStyle: "Strict"}}
+		}, []string{"spec.batchScheduler.yunikorn.gangSchedulingStyle"}},
 		{"UI TLS without a host", func(s *stokev1.SparkApplicationSpec) {
 			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{TLSSecretName: "cert"}}
 		}, []string{"spec.ui.ingress", "tlsSecretName needs ui.ingress.host"}},

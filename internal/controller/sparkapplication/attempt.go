@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -229,6 +230,14 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	if ok, err := r.admit(ctx, p, app, objs, number); err != nil || !ok {
 		return err
 	}
+	if objs.PodGroup != nil {
+		if missing, err := r.podGroupKindMissing(); err != nil || missing != nil {
+			if missing != nil {
+				r.wait(p, ReasonWaitingForBatchScheduler, missing)
+			}
+			return err
+		}
+	}
 	if app.Spec.Submission.Mode == stokev1.SubmissionSparkSubmitPod {
 		return r.startSubmission(ctx, p, number, objs)
 	}
@@ -290,6 +299,22 @@ func (r *Reconciler) eventLogClaimMissing(ctx context.Context, namespace string)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the event-log volume claim %s: %w", e.Volume.PersistentVolumeClaim, err)
+	}
+	return nil, nil
+}
+
+// podGroupKindMissing checks, before the driver is created, that the API server serves Volcano's PodGroup
+// (the REST mapper looks again when it does not know the kind, so installing Volcano later is seen): a
+// driver whose group can never be created would wait in the scheduler with nothing saying why.
+func (r *Reconciler) podGroupKindMissing() (missing, err error) {
+	gvk := spark.PodGroupGVK
+	_, err = r.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		return fmt.Errorf("spec.batchScheduler.volcano needs Volcano: the API server serves no %s %s (install Volcano, or remove batchScheduler)",
+			gvk.GroupVersion(), gvk.Kind), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up Volcano's PodGroup kind: %w", err)
 	}
 	return nil, nil
 }
@@ -528,7 +553,7 @@ func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) 
 }
 
 // cleanupAttempt deletes what an ended attempt no longer needs: its driver Service (the Spark UI address),
-// its UI Service and Ingress (spec.ui), its executors, and the driver pod when it still runs. A driver pod
+// its UI Service and Ingress (spec.ui), its Volcano PodGroup, its executors, and the driver pod when it still runs. A driver pod
 // whose Spark container ended is kept for its logs; the garbage collector removes it with the application.
 func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkApplication, cur *stokev1.Attempt, deleteDriver bool) error {
 	namespace := app.Namespace
@@ -546,6 +571,14 @@ func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkAppli
 		gone = append(gone, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: names.UIService}},
 			&networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: names.UIIngress}})
 	}
+	if b := app.Spec.BatchScheduler; b != nil && b.Volcano != nil {
+		// A PodGroup left Inqueue or Running would keep holding its minResources in Volcano's queue.
+		pg := &unstructured.Unstructured{}
+		pg.SetGroupVersionKind(spark.PodGroupGVK)
+		pg.SetNamespace(namespace)
+		pg.SetName(spark.PodGroupName(names))
+		gone = append(gone, pg)
+	}
 	for _, obj := range gone {
 		if err := r.deleteIfPresent(ctx, obj); err != nil {
 			return err
@@ -558,8 +591,8 @@ func (r *Reconciler) cleanupAttempt(ctx context.Context, app *stokev1.SparkAppli
 // Ingresses): an attempt's Service or Ingress that is already gone, or was never asked for, costs a GET.
 func (r *Reconciler) deleteIfPresent(ctx context.Context, obj client.Object) error {
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil
+		if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+			return nil // gone, or its kind is no longer served
 		}
 		return fmt.Errorf("reading %s %s: %w", spark.KindOf(obj), obj.GetName(), err)
 	}

@@ -201,21 +201,9 @@ func EarliestStart(pods []corev1.Pod, fallback time.Time) time.Time {
 	return earliest
 }
 
-// RequestedExecutors is how many executors the spec asks for at start (Spark's default is 2).
+// RequestedExecutors is how many executors the spec asks for at start (spark.InitialExecutors).
 func RequestedExecutors(spec *stokev1.SparkApplicationSpec) int32 {
-	if d := spec.DynamicAllocation; d != nil && d.Enabled {
-		switch {
-		case d.InitialExecutors != nil:
-			return *d.InitialExecutors
-		case d.MinExecutors != nil:
-			return *d.MinExecutors
-		}
-		return 0
-	}
-	if spec.Executor.Instances != nil {
-		return *spec.Executor.Instances
-	}
-	return 2
+	return spark.InitialExecutors(spec)
 }
 
 func orDefault(v, def string) string {

@@ -50,6 +50,9 @@ const (
 	// ReasonWaitingForEventLogVolume: the operator's event-log volume claim does not exist in the
 	// application's namespace.
 	ReasonWaitingForEventLogVolume = "WaitingForEventLogVolume"
+	// ReasonWaitingForBatchScheduler: spec.batchScheduler.volcano asks for a PodGroup and the API server
+	// serves no scheduling.volcano.sh/v1beta1 PodGroup (Volcano is not installed).
+	ReasonWaitingForBatchScheduler = "WaitingForBatchScheduler"
 )
 
 // PhaseOf derives the phase from the conditions, most decisive first.
