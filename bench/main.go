@@ -54,6 +54,9 @@ type options struct {
 	schedMinutes  int
 	fanOut        int
 	chain         int
+	queueApps     int
+	queueLine     int
+	queueEnds     int
 	quick         bool
 }
 
@@ -76,12 +79,16 @@ func main() {
 	flag.IntVar(&o.schedMinutes, "schedule-minutes", 5, "schedules: whole minutes of fire times counted")
 	flag.IntVar(&o.fanOut, "fan-out", 100, "workflow: items of its fan-out step (with -chain 0: skip)")
 	flag.IntVar(&o.chain, "chain", 100, "workflow: steps of its chain after the fan-out")
-	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory, 100 schedules for 2 minutes, a workflow of 20 + 20 steps")
+	flag.IntVar(&o.queueApps, "queue-apps", 200, "queues: applications in each of two saturated sibling queues (0: skip the queues)")
+	flag.IntVar(&o.queueLine, "queue-line", 10000, "queues: applications queued in one line (0: skip the line)")
+	flag.IntVar(&o.queueEnds, "queue-ends", 300, "queues: application ends measured in the line")
+	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory, 100 schedules for 2 minutes, a workflow of 20 + 20 steps, queues of 60 and a line of 1000")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
 	if o.quick {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
 		o.schedules, o.schedMinutes, o.fanOut, o.chain = 100, 2, 20, 20
+		o.queueApps, o.queueLine, o.queueEnds = 60, 1000, 100
 	}
 	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.steadyRounds <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for, -steady-rounds and -nodes must be positive; -inventory and -executors not negative")
@@ -145,6 +152,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "steadyRounds": o.steadyRounds, "inventory": o.inventory,
 		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
 		"kwokNodes": o.nodes, "schedules": o.schedules, "scheduleMinutes": o.schedMinutes, "workflowFanOut": o.fanOut, "workflowChain": o.chain,
+		"queueApps": o.queueApps, "queueLine": o.queueLine, "queueEnds": o.queueEnds,
 	}}
 	stokeBin, err := filepath.Abs(o.stokeBin)
 	if err != nil {
@@ -228,7 +236,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		return nil, errors.New("bench informers did not sync")
 	}
 	// The operator serves every namespace but the plain client's ("ceiling").
-	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows"} {
+	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues"} {
 		var l map[string]string
 		if ns != "ceiling" {
 			l = servedLabel
@@ -438,6 +446,12 @@ func run(ctx context.Context, o options) (*report, error) {
 	if o.fanOut > 0 || o.chain > 0 {
 		logf("workflow: a start step, a fan-out of %d and a chain of %d", o.fanOut, o.chain)
 		if rep.Workflow, err = runWorkflow(ctx, c, tr, "workflows", o.fanOut, o.chain); err != nil {
+			return rep, err
+		}
+	}
+	if o.queueApps > 0 {
+		logf("queues: two sibling queues of weights 1 and 3, %d applications each", o.queueApps)
+		if rep.Queues, err = runQueues(ctx, c, informers, tr, op, "queues", o.executors, o.queueApps, o.queueLine, o.queueEnds, workers); err != nil {
 			return rep, err
 		}
 	}

@@ -160,6 +160,7 @@ type report struct {
 	SimErrors          []string        `json:"simulatorErrors,omitempty"`
 	Schedules          *scheduleResult `json:"schedules,omitempty"`
 	Workflow           *workflowResult `json:"workflow,omitempty"`
+	Queues             *queueResult    `json:"queues,omitempty"`
 	Scrape             *scrapeResult   `json:"metricsScrape,omitempty"`
 	Targets            []target        `json:"targets"`
 }
@@ -229,6 +230,25 @@ func (r *report) checkTargets() {
 		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",
 			fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %s in %.0f s)", w.ToPod.P99, w.ToPod.P50, w.ToPod.Max, w.Phase, w.Seconds),
 			w.Phase == string(stokev1.WorkflowPhaseSucceeded) && w.Unmatched == 0 && w.ToPod.P99 <= 1000))
+	}
+	if q := r.Queues; q != nil {
+		t = append(t, check(fmt.Sprintf("queues: admitted footprint vs quota, two saturated siblings of %d apps each", q.AppsPerQueue), "never over",
+			fmt.Sprintf("%d of %d samples over (parent held at most %.0f of %d cores)", q.OverAdmitted, q.Samples, q.MaxParent, q.ParentCores),
+			q.Samples > 0 && q.OverAdmitted == 0))
+		t = append(t, check("queues: share of the weight-1 sibling (weights 1:3, both saturated)", "25% ± 5",
+			fmt.Sprintf("%.1f%% over %d samples (%.0f s)", q.ShareLight, q.SaturatedSamples, q.FairSeconds),
+			q.SaturatedSamples > 0 && q.ShareLight >= 20 && q.ShareLight <= 30))
+		if q.Queued > 0 {
+			var burstWrites float64
+			if sb := r.phase("burst", "stoke"); sb != nil {
+				burstWrites = sb.WritesPerApp
+			}
+			t = append(t, check(fmt.Sprintf("queues: p99 application end → next driver pod, %d queued", q.Queued), "≤ 100 ms",
+				fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %d ends)", q.ToDriver.P99, q.ToDriver.P50, q.ToDriver.Max, q.Releases),
+				q.Releases > 0 && q.ToDriver.P99 <= 100))
+			t = append(t, check("queues: object writes per admitted app vs per app without a queue", "≤ +1 (its admission status)",
+				fmt.Sprintf("%.2f vs %.2f", q.WritesPerAdmission, burstWrites), q.Releases > 0 && q.WritesPerAdmission <= burstWrites+1))
+		}
 	}
 	if sc := r.Scrape; sc != nil {
 		t = append(t, check(fmt.Sprintf("operator /metrics holding %d finished apps: series and scrape time", sc.Apps), "< 2,000 and < 50 ms",

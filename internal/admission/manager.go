@@ -29,7 +29,10 @@ type Manager struct {
 	loaded  bool
 	held    map[types.NamespacedName]holding
 	waiting map[string]map[types.NamespacedName]Waiting
-	tree    Tree
+	// sorted caches each queue's line in admission order (absent: to be sorted again), so that a look at a
+	// long line does not sort it each time.
+	sorted map[string][]Waiting
+	tree   Tree
 
 	apps, queues chan event.GenericEvent
 }
@@ -46,6 +49,7 @@ func NewManager(reader client.Reader, namespaces ...string) *Manager {
 		Namespaces: namespaces,
 		held:       map[types.NamespacedName]holding{},
 		waiting:    map[string]map[types.NamespacedName]Waiting{},
+		sorted:     map[string][]Waiting{},
 		tree:       Tree{},
 		apps:       make(chan event.GenericEvent, 1024),
 		queues:     make(chan event.GenericEvent, 256),
@@ -99,7 +103,10 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 		line = map[types.NamespacedName]Waiting{}
 		m.waiting[queue] = line
 	}
-	line[w.Key] = w
+	if old, ok := line[w.Key]; !ok || !same(old, w) {
+		line[w.Key] = w
+		delete(m.sorted, queue)
+	}
 	plan := DecideIn(m.tree, m.heldByQueue(), m.lines(), queue)
 	answer := Answer{Position: plan.Position[w.Key], TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker,
 		Yield: plan.Yield, Invalid: plan.Invalid}
@@ -108,7 +115,7 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 		if key == w.Key {
 			answer = Answer{Admitted: true}
 			m.held[key] = holding{queue: queue, need: w.Need}
-			delete(line, key)
+			m.leaveLine(queue, key)
 			continue
 		}
 		wake = append(wake, key) // ahead of this one and fits: its own pass admits it
@@ -221,6 +228,7 @@ func (m *Manager) loadFrom(ctx context.Context, namespace string) error {
 			if m.waiting[q.Name] == nil {
 				m.waiting[q.Name] = map[types.NamespacedName]Waiting{}
 			}
+			delete(m.sorted, q.Name)
 			m.waiting[q.Name][key] = Waiting{Key: key, Priority: app.Spec.QueuePriority, Created: app.CreationTimestamp.Time, Need: AmountOf(q.Footprint)}
 		}
 		if list.Continue == "" {
@@ -237,11 +245,29 @@ func (m *Manager) unwait(key types.NamespacedName, keep string) []string {
 	var left []string
 	for q, line := range m.waiting {
 		if _, ok := line[key]; ok && q != keep {
-			delete(line, key)
+			m.leaveLine(q, key)
 			left = append(left, q)
 		}
 	}
 	return left
+}
+
+// leaveLine takes the application out of the queue's line, and out of its sorted copy without sorting it
+// again. Called with mu held.
+func (m *Manager) leaveLine(queue string, key types.NamespacedName) {
+	delete(m.waiting[queue], key)
+	s, ok := m.sorted[queue]
+	if !ok {
+		return
+	}
+	for i := range s {
+		if s[i].Key == key {
+			// In place: the slices lines() hands out are only read under mu, before this.
+			m.sorted[queue] = append(s[:i], s[i+1:]...)
+			return
+		}
+	}
+	delete(m.sorted, queue)
 }
 
 // used is what the queue's own admitted applications hold. Called with mu held.
@@ -268,7 +294,13 @@ func (m *Manager) heldByQueue() Held {
 func (m *Manager) lines() map[string][]Waiting {
 	lines := make(map[string][]Waiting, len(m.waiting))
 	for q, line := range m.waiting {
-		lines[q] = values(line)
+		s, ok := m.sorted[q]
+		if !ok {
+			s = values(line)
+			Order(s)
+			m.sorted[q] = s
+		}
+		lines[q] = s
 	}
 	return lines
 }

@@ -2,7 +2,10 @@ package admission_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -83,5 +86,64 @@ func TestManagerRebuildsFromStatus(t *testing.T) {
 	}
 	if _, admitted, _ := m.Usage("q"); admitted != 1 {
 		t.Errorf("%d admitted, want 1", admitted)
+	}
+}
+
+// TestManagerKeepsItsLinesInOrder: the manager keeps each queue's line sorted between looks (and takes
+// admitted and released applications out of it in place); over a random sequence of asks (new
+// applications, and waiting ones asking again with another priority) and releases, every answer is the
+// one DecideIn gives from scratch on an unsorted copy of the same line.
+func TestManagerKeepsItsLinesInOrder(t *testing.T) {
+	ns := env.Namespace(t)
+	two := int64(2)
+	tree := admission.Tree{"q": {Limits: admission.Limits{Applications: &two}}}
+	m := admission.NewManager(env.Client, ns)
+	rng := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Unix(1700000000, 0)
+	held := map[types.NamespacedName]bool{}
+	waiting := map[types.NamespacedName]admission.Waiting{}
+	for step := 0; step < 400; step++ {
+		if len(held) > 0 && rng.IntN(3) == 0 {
+			for key := range held {
+				m.Release(key)
+				delete(held, key)
+				break
+			}
+			continue
+		}
+		key := types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("app-%d", rng.IntN(60))}
+		if held[key] {
+			continue
+		}
+		w := admission.Waiting{Key: key, Priority: int32(rng.IntN(3)), Created: t0.Add(time.Duration(rng.IntN(20)) * time.Second),
+			Need: admission.Amount{Applications: 1}}
+		waiting[key] = w
+		var line []admission.Waiting
+		for _, x := range waiting {
+			line = append(line, x)
+		}
+		heldNow := admission.Held{"q": {Applications: int64(len(held))}}
+		want := admission.DecideIn(tree, heldNow, map[string][]admission.Waiting{"q": line}, "q")
+		got, err := m.Ask(context.Background(), "q", tree, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admitted := slices.Contains(want.Admit, key)
+		if got.Admitted != admitted || (!admitted && got.Position != want.Position[key]) {
+			t.Fatalf("step %d, %s: got %+v; from scratch admitted %v at position %d", step, key.Name, got, admitted, want.Position[key])
+		}
+		if got.Admitted {
+			held[key] = true
+			delete(waiting, key)
+		}
+	}
+	// Drain the wake-ups the manager sent meanwhile.
+	for {
+		select {
+		case <-m.ApplicationEvents():
+		case <-m.QueueEvents():
+		default:
+			return
+		}
 	}
 }

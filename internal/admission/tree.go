@@ -136,8 +136,7 @@ func (t Tree) share(queue string, used Amount) float64 {
 // has an application waiting that would fit admits nothing new (so a queue above its share gives room back
 // to a sibling below it as its applications end, and saturated siblings converge on their weights).
 func DecideIn(t Tree, held Held, lines map[string][]Waiting, queue string) Plan {
-	w := append([]Waiting(nil), lines[queue]...)
-	Order(w)
+	w := ordered(lines[queue])
 	plan := Plan{Position: map[types.NamespacedName]int{}, TooLarge: map[types.NamespacedName][]string{}}
 	chain, err := t.Chain(queue)
 	if err != nil {
@@ -204,8 +203,7 @@ func (t Tree) yieldTo(chain []string, sub map[string]Amount, lines map[string][]
 // head is the need of the first waiting application of the queue, or of a queue under it, that would fit.
 func (t Tree) head(queue string, sub map[string]Amount, lines map[string][]Waiting, kids map[string][]string) (Amount, bool) {
 	if line := lines[queue]; len(line) > 0 {
-		w := append([]Waiting(nil), line...)
-		Order(w)
+		w := ordered(line)
 		if chain, err := t.Chain(queue); err == nil {
 			for _, e := range w {
 				if len(t.tooLarge(chain, e.Need)) > 0 {
