@@ -276,11 +276,19 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 	setCondition(st, gen, stokev1.ConditionRunning, false, ReasonDriverPending, "waiting for the driver container to start")
 	setCondition(st, gen, stokev1.ConditionDriverReady, false, ReasonDriverNotReady, "the driver pod is not ready")
 	p.event(corev1.EventTypeNormal, "Submitted", "Attempt %d: created driver pod %s (spark.app.id %s)", number, pod.Name, objs.Names.AppID)
-	// No re-check is scheduled here: the driver pod's own events bring the application back, and a pass
-	// that finds the pod gone schedules the lost-driver check (EvaluateAttempt). A timer set now would
-	// fire after most applications have finished, once for every application.
+	// No re-check is scheduled for a pod created now: its own events bring the application back, and a
+	// pass that finds the pod gone schedules the lost-driver check (EvaluateAttempt). A timer set now would
+	// fire after most applications have finished, once for every application. A pod adopted from an
+	// operator that died after creating it may have changed for the last time while no operator ran (a
+	// short job ends during a restart): the next pass looks at it.
+	if pod != objs.DriverPod {
+		p.recheckAfter(adoptedDriverRecheck)
+	}
 	return nil
 }
+
+// adoptedDriverRecheck is how soon an attempt whose driver pod already existed is looked at again.
+const adoptedDriverRecheck = 100 * time.Millisecond
 
 // eventLogClaimMissing reads the operator's event-log volume claim in the namespace from the API server:
 // a driver mounting a claim that does not exist never starts (its pod stays Pending with no event a user

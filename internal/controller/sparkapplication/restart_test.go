@@ -52,8 +52,10 @@ func (failingStatus) Update(context.Context, client.Object, ...client.SubResourc
 	return errCrashed
 }
 
-func TestOperatorRestartBetweenDriverCreateAndStatusMakesNoSecondDriver(t *testing.T) {
-	ns := env.Namespace(t)
+// crashAfterCreatingTheDriver runs an operator that dies right after creating the application's driver pod,
+// before anything else of the attempt or its status is written, and returns the application.
+func crashAfterCreatingTheDriver(t *testing.T, ns, name string) *stokev1.SparkApplication {
+	t.Helper()
 	crashCtx, crash := context.WithCancel(context.Background())
 	first, err := operator.NewManager(env.Config, operator.Config{
 		MetricsAddress: "0", HealthAddress: "0", Namespaces: []string{ns}, SeveralManagersPerProcess: true,
@@ -65,19 +67,25 @@ func TestOperatorRestartBetweenDriverCreateAndStatusMakesNoSecondDriver(t *testi
 	firstDone := make(chan error, 1)
 	go func() { firstDone <- first.Start(crashCtx) }()
 
-	create(t, newApp(ns, "survivor"))
+	create(t, newApp(ns, name))
 	select {
 	case <-firstDone:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the first operator never reached the crash point")
 	}
-	app := getApp(t, ns, "survivor")
+	app := getApp(t, ns, name)
 	if app.Status.CurrentAttempt != nil {
 		t.Fatalf("status was written before the crash: %+v", app.Status.CurrentAttempt)
 	}
 	if n := len(podsWithRole(t, ns, spark.RoleDriver)); n != 1 {
 		t.Fatalf("want the one driver pod created before the crash, got %d", n)
 	}
+	return app
+}
+
+func TestOperatorRestartBetweenDriverCreateAndStatusMakesNoSecondDriver(t *testing.T) {
+	ns := env.Namespace(t)
+	app := crashAfterCreatingTheDriver(t, ns, "survivor")
 
 	startOperator(t, ns)
 	driver := waitAttempt(t, ns, "survivor", 1)
@@ -91,6 +99,30 @@ func TestOperatorRestartBetweenDriverCreateAndStatusMakesNoSecondDriver(t *testi
 	running(t, driver)
 	exited(t, driver, 0)
 	waitPhase(t, ns, "survivor", stokev1.PhaseSucceeded)
+	if n := len(podsWithRole(t, ns, spark.RoleDriver)); n != 1 {
+		t.Errorf("want exactly one driver pod, got %d", n)
+	}
+}
+
+// TestDriverThatFinishedWhileTheOperatorWasDownIsSeenFinished: the driver pod was created, then the operator
+// died, and the driver ran to its end before a new operator started (found in e2e: a short SparkPi outlived
+// the restart). The new operator adopts the pod, which will never change again, and must still see it
+// finished instead of leaving the application Submitted for ever.
+func TestDriverThatFinishedWhileTheOperatorWasDownIsSeenFinished(t *testing.T) {
+	ns := env.Namespace(t)
+	app := crashAfterCreatingTheDriver(t, ns, "outlived")
+	driver := &corev1.Pod{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: spark.NamesFor("outlived", app.UID, 1).DriverPod}, driver); err != nil {
+		t.Fatal(err)
+	}
+	running(t, driver)
+	exited(t, driver, 0)
+
+	startOperator(t, ns)
+	got := waitPhase(t, ns, "outlived", stokev1.PhaseSucceeded)
+	if got.Status.CurrentAttempt.Number != 1 || len(got.Status.PastAttempts) != 0 {
+		t.Errorf("attempt %d with %d past attempts: want the one adopted attempt", got.Status.CurrentAttempt.Number, len(got.Status.PastAttempts))
+	}
 	if n := len(podsWithRole(t, ns, spark.RoleDriver)); n != 1 {
 		t.Errorf("want exactly one driver pod, got %d", n)
 	}
