@@ -111,9 +111,7 @@ func SumRequests(lists []corev1.ResourceList, times []int64) corev1.ResourceList
 	for i, l := range lists {
 		for name, q := range l {
 			total := sum[name]
-			for range times[i] {
-				total.Add(q)
-			}
+			total.Add(*resource.NewMilliQuantity(q.MilliValue()*times[i], q.Format))
 			sum[name] = total
 		}
 	}

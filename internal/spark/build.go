@@ -78,6 +78,9 @@ type Objects struct {
 	// PodGroup is the attempt's Volcano PodGroup when spec.batchScheduler.volcano asks for one (nil
 	// otherwise): Stoke's, as Spark's Volcano feature step would create it, owned by the driver pod.
 	PodGroup *unstructured.Unstructured
+
+	// executor is ExecutorPod's result, rendered once for every reader of these objects.
+	executor *corev1.Pod
 }
 
 // KindOf names an object's kind for messages (typed objects carry no TypeMeta).

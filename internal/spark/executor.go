@@ -20,7 +20,22 @@ import (
 // starts, so that settings the API server or its admission would refuse for every executor fail the attempt
 // at once, with the API server's own words, instead of leaving a driver waiting for executors that never
 // come. It is not created for real: the driver does that.
+//
+// The pod is rendered once per Objects and shared by its readers (admission, the batch scheduler's
+// footprint, the dry run): they must not change it.
 func ExecutorPod(app *stokev1.SparkApplication, objs *Objects) (*corev1.Pod, error) {
+	if objs.executor != nil {
+		return objs.executor, nil
+	}
+	pod, err := renderExecutorPod(app, objs)
+	if err != nil {
+		return nil, err
+	}
+	objs.executor = pod
+	return pod, nil
+}
+
+func renderExecutorPod(app *stokev1.SparkApplication, objs *Objects) (*corev1.Pod, error) {
 	p := objs.Properties
 	pod := objs.ExecutorTemplate.DeepCopy()
 	pod.TypeMeta = objs.ExecutorTemplate.TypeMeta

@@ -73,7 +73,7 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	if err != nil {
 		return false, r.refused(p, err, "")
 	}
-	executors := RequestedExecutors(&app.Spec)
+	executors := spark.InitialExecutors(&app.Spec)
 	need := admission.Need(objs.DriverPod, executor, executors)
 	if short := admission.QuotaShortfall(quotas.Items, need, admission.PodLimits(objs.DriverPod, executor, executors)); len(short) > 0 {
 		r.queued(p, ReasonWaitingForNamespaceQuota, fmt.Sprintf("the attempt's first %d pods (%s) do not fit the namespace's ResourceQuota: %s",

@@ -45,7 +45,7 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 		return false, err
 	}
 	counts := CountExecutors(executors)
-	counts.Requested = RequestedExecutors(&app.Spec)
+	counts.Requested = spark.InitialExecutors(&app.Spec)
 	app.Status.Executors = counts
 	usage.Observe(&app.Status, pod, executors, r.departures.End, p.now)
 	if driver.StartedAt != nil && cur.DriverStartTime == nil {
@@ -269,7 +269,7 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 		SubmissionTime:     &created,
 	}
 	st.NextAttemptTime = nil
-	st.Executors = stokev1.ExecutorCounts{Requested: RequestedExecutors(&app.Spec)}
+	st.Executors = stokev1.ExecutorCounts{Requested: spark.InitialExecutors(&app.Spec)}
 	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonDriverPodCreated, "the next attempt started")
 	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonDriverPodCreated, "the driver pod was created")
 	setCondition(st, gen, stokev1.ConditionSubmitted, true, ReasonDriverPodCreated, fmt.Sprintf("attempt %d: driver pod %s created", number, pod.Name))

@@ -201,11 +201,6 @@ func EarliestStart(pods []corev1.Pod, fallback time.Time) time.Time {
 	return earliest
 }
 
-// RequestedExecutors is how many executors the spec asks for at start (spark.InitialExecutors).
-func RequestedExecutors(spec *stokev1.SparkApplicationSpec) int32 {
-	return spark.InitialExecutors(spec)
-}
-
 func orDefault(v, def string) string {
 	if v == "" {
 		return def

@@ -98,7 +98,7 @@ func EvaluateAttempt(spec *stokev1.SparkApplicationSpec, cur *stokev1.Attempt, d
 		}
 		next = wait
 	}
-	if limit := seconds(spec.Timeouts.ExecutorStartSeconds); limit > 0 && cur.FirstExecutorTime == nil && RequestedExecutors(spec) > 0 {
+	if limit := seconds(spec.Timeouts.ExecutorStartSeconds); limit > 0 && cur.FirstExecutorTime == nil && spark.InitialExecutors(spec) > 0 {
 		wait := started.Add(limit).Sub(now)
 		if wait <= 0 {
 			return infraEnd("ExecutorStartTimeout", fmt.Sprintf("no executor ran within %s of the driver starting", limit), true)

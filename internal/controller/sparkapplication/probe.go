@@ -46,7 +46,8 @@ func (r *Reconciler) probeExecutor(ctx context.Context, app *stokev1.SparkApplic
 	if ok && now.Sub(passedAt) < probeTTL {
 		return nil
 	}
-	if err := r.Client.Create(ctx, pod, client.DryRunAll); err != nil {
+	// Create writes the API server's answer into the object: the dry run gets its own copy.
+	if err := r.Client.Create(ctx, pod.DeepCopy(), client.DryRunAll); err != nil {
 		return fmt.Errorf("executor pods would be refused (dry run of %s): %w", pod.Name, err)
 	}
 	r.probes.mu.Lock()

@@ -49,7 +49,7 @@ func (r *Reconciler) startSubmission(ctx context.Context, p *pass, number int32,
 		SubmissionTime: &metav1.Time{Time: p.now},
 	}
 	st.NextAttemptTime = nil
-	st.Executors = stokev1.ExecutorCounts{Requested: RequestedExecutors(&app.Spec)}
+	st.Executors = stokev1.ExecutorCounts{Requested: spark.InitialExecutors(&app.Spec)}
 	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonSparkSubmitRunning, "the next attempt started")
 	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonSparkSubmitRunning, "the spark-submit pod was created")
 	setCondition(st, gen, stokev1.ConditionSubmitted, false, ReasonSparkSubmitRunning, fmt.Sprintf("attempt %d: spark-submit runs in pod %s", number, pod.Name))

@@ -224,8 +224,8 @@ func TestUnitRequestedExecutors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		spec := &stokev1.SparkApplicationSpec{DynamicAllocation: tc.dyn, Executor: stokev1.ExecutorSpec{Instances: tc.instances}}
-		if got := RequestedExecutors(spec); got != tc.want {
-			t.Errorf("%s: RequestedExecutors = %d, want %d", tc.desc, got, tc.want)
+		if got := spark.InitialExecutors(spec); got != tc.want {
+			t.Errorf("%s: spark.InitialExecutors = %d, want %d", tc.desc, got, tc.want)
 		}
 	}
 }
