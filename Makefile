@@ -11,7 +11,7 @@ IMAGE ?= $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCH ?= amd64
 IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build image image-import helm batch-crds generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -48,10 +48,10 @@ generate: $(CONTROLLER_GEN)
 	rm -f charts/stoke/crds/*.yaml && cp config/crd/*.yaml charts/stoke/crds/
 	$(GO) run ./hack/dashboards
 
-## verify: generated files are current, code is formatted and vetted
-verify: generate vet
-	@git diff --exit-code -- api config charts/stoke/crds charts/stoke/dashboards || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards)" || { git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+## verify: generated files (and the dashboard's built assets) are current, code is formatted and vetted
+verify: generate dashboard vet
+	@git diff --exit-code -- api config charts/stoke/crds charts/stoke/dashboards internal/server/dashboard/dist || { echo "generated files are stale: run 'make generate' (and 'make dashboard') and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards internal/server/dashboard/dist)" || { git status --porcelain -- api config charts/stoke/crds charts/stoke/dashboards internal/server/dashboard/dist; echo "untracked generated files: run 'make generate' (and 'make dashboard') and commit"; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$unformatted" || { echo "gofmt needed: $$unformatted"; exit 1; }
 
 vet:
@@ -61,13 +61,26 @@ vet:
 batch-crds:
 	hack/batch-scheduler-crds.sh >/dev/null
 
+## chromium: install (once) Debian's Chromium for the dashboard's browser tests
+chromium:
+	hack/chromium.sh >/dev/null
+
+## dashboard: build the dashboard's assets (internal/server/dashboard/dist, committed and embedded) from
+## src/ with the npm packages package-lock.json pins
+dashboard:
+	cd internal/server/dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+## livy-client: install (once) a real Livy client from PyPI (pylivy) for stoke server's Livy tests
+livy-client:
+	hack/livy-client.sh >/dev/null
+
 ## kube-binaries: build (once) and cache kube-apiserver, etcd and kubectl for the integration tests
 kube-binaries:
 	hack/kube-binaries.sh >/dev/null
 
 ## test: unit and integration tests (integration ones against a real kube-apiserver + etcd; the chart tests
 ## with the cached helm)
-test: kube-binaries helm batch-crds
+test: kube-binaries helm batch-crds livy-client chromium
 	$(GO) test -count=1 ./...
 
 ## unit: only the tests that need no API server

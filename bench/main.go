@@ -57,6 +57,7 @@ type options struct {
 	queueApps     int
 	queueLine     int
 	queueEnds     int
+	serverPairs   int
 	quick         bool
 }
 
@@ -82,6 +83,7 @@ func main() {
 	flag.IntVar(&o.queueApps, "queue-apps", 200, "queues: applications in each of two saturated sibling queues (0: skip the queues)")
 	flag.IntVar(&o.queueLine, "queue-line", 10000, "queues: applications queued in one line (0: skip the line)")
 	flag.IntVar(&o.queueEnds, "queue-ends", 300, "queues: application ends measured in the line")
+	flag.IntVar(&o.serverPairs, "server-pairs", 100, "stoke server: Livy batches and plain creates, interleaved (0: skip the server)")
 	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory, 100 schedules for 2 minutes, a workflow of 20 + 20 steps, queues of 60 and a line of 1000")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
@@ -89,6 +91,7 @@ func main() {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
 		o.schedules, o.schedMinutes, o.fanOut, o.chain = 100, 2, 20, 20
 		o.queueApps, o.queueLine, o.queueEnds = 60, 1000, 100
+		o.serverPairs = 30
 	}
 	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.steadyRounds <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for, -steady-rounds and -nodes must be positive; -inventory and -executors not negative")
@@ -152,7 +155,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		"burstApps": o.apps, "ratePerMinute": o.rate, "steadyFor": o.steadyFor.String(), "steadyRounds": o.steadyRounds, "inventory": o.inventory,
 		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
 		"kwokNodes": o.nodes, "schedules": o.schedules, "scheduleMinutes": o.schedMinutes, "workflowFanOut": o.fanOut, "workflowChain": o.chain,
-		"queueApps": o.queueApps, "queueLine": o.queueLine, "queueEnds": o.queueEnds,
+		"queueApps": o.queueApps, "queueLine": o.queueLine, "queueEnds": o.queueEnds, "serverPairs": o.serverPairs,
 	}}
 	stokeBin, err := filepath.Abs(o.stokeBin)
 	if err != nil {
@@ -236,7 +239,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		return nil, errors.New("bench informers did not sync")
 	}
 	// The operator serves every namespace but the plain client's ("ceiling").
-	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues"} {
+	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues", "server"} {
 		var l map[string]string
 		if ns != "ceiling" {
 			l = servedLabel
@@ -435,6 +438,15 @@ func run(ctx context.Context, o options) (*report, error) {
 		return rep, err
 	}
 	rep.Scrape.Apps = rep.Retained
+
+	// stoke server beside the operator, after the operator's memory figures: a page of the inventory's
+	// namespace, its RSS holding every retained application, Livy against plain creates, its watch stream.
+	if o.serverPairs > 0 {
+		logf("stoke server: list pages of %d applications, %d Livy batches and plain creates", o.inventory, o.serverPairs)
+		if rep.Server, err = runServer(ctx, stokeBin, dir, kubeconfig, c, cs, appInf, tr, "inventory", "server", o.serverPairs, o.executors); err != nil {
+			return rep, err
+		}
+	}
 
 	// Pipelines, after the memory figures so that they measure applications alone.
 	if o.schedules > 0 && o.schedMinutes > 0 {

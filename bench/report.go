@@ -161,6 +161,7 @@ type report struct {
 	Schedules          *scheduleResult `json:"schedules,omitempty"`
 	Workflow           *workflowResult `json:"workflow,omitempty"`
 	Queues             *queueResult    `json:"queues,omitempty"`
+	Server             *serverResult   `json:"server,omitempty"`
 	Scrape             *scrapeResult   `json:"metricsScrape,omitempty"`
 	Targets            []target        `json:"targets"`
 }
@@ -230,6 +231,21 @@ func (r *report) checkTargets() {
 		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",
 			fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %s in %.0f s)", w.ToPod.P99, w.ToPod.P50, w.ToPod.Max, w.Phase, w.Seconds),
 			w.Phase == string(stokev1.WorkflowPhaseSucceeded) && w.Unmatched == 0 && w.ToPod.P99 <= 1000))
+	}
+	if sv := r.Server; sv != nil {
+		t = append(t, check(fmt.Sprintf("server: p99 list page (50 rows) of a namespace of %d applications", sv.ListedApps), "< 100 ms",
+			fmt.Sprintf("%.1f ms (p50 %.1f ms; filtered by phase and text: p99 %.1f ms)", sv.ListPage.P99, sv.ListPage.P50, sv.ListFiltered.P99),
+			sv.ListPage.N > 0 && sv.ListPage.P99 < 100 && sv.ListFiltered.P99 < 100))
+		t = append(t, check(fmt.Sprintf("server RSS holding %d applications", sv.CachedApps), "< 250 MB", mb(sv.RSSBytes),
+			sv.RSSBytes > 0 && sv.RSSBytes < 250<<20))
+		t = append(t, check("server: Livy batch POST → driver pod vs a plain create (p50 and p99 difference)", "≤ 50 ms",
+			fmt.Sprintf("+%.1f ms and +%.1f ms (Livy p50 %.1f, p99 %.1f; plain p50 %.1f, p99 %.1f ms; %d each)",
+				sv.LivyToDriver.P50-sv.PlainToDriver.P50, sv.LivyToDriver.P99-sv.PlainToDriver.P99,
+				sv.LivyToDriver.P50, sv.LivyToDriver.P99, sv.PlainToDriver.P50, sv.PlainToDriver.P99, sv.LivyToDriver.N),
+			sv.LivyToDriver.N > 0 && sv.LivyToDriver.P50-sv.PlainToDriver.P50 <= 50 && sv.LivyToDriver.P99-sv.PlainToDriver.P99 <= 50))
+		t = append(t, check("server: application change → its watch stream, p99 (against a direct watch)", "< 1 s",
+			fmt.Sprintf("%.1f ms (p50 %.1f ms, max %.1f ms; %d changes)", sv.WatchLag.P99, sv.WatchLag.P50, sv.WatchLag.Max, sv.WatchLag.N),
+			sv.WatchLag.N > 0 && sv.WatchLag.P99 < 1000))
 	}
 	if q := r.Queues; q != nil {
 		t = append(t, check(fmt.Sprintf("queues: admitted footprint vs quota, two saturated siblings of %d apps each", q.AppsPerQueue), "never over",

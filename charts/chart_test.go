@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/stokehq/stoke/internal/operator"
+	"github.com/stokehq/stoke/internal/server"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -88,6 +89,9 @@ var modes = []struct {
 	{"history", []string{"--set", "eventLog.dir=file:/spark-events", "--set", "eventLog.volume.persistentVolumeClaim=spark-events",
 		"--set-string", "eventLog.sparkConf.spark\\.eventLog\\.rolling\\.enabled=true", "--set", "historyServer.enabled=true",
 		"--set-string", "historyServer.sparkConf.spark\\.history\\.fs\\.cleaner\\.enabled=true"}},
+	{"server", []string{"--set", "server.enabled=true", "--set", "server.defaultImage=apache/spark:3.5.7",
+		"--set", "server.livy.csrfProtection=true", "--set", "server.tls.secretName=stoke-server-tls",
+		"--set", "server.frontProxy.clientCASecret=front-proxy-ca", "--set", "server.frontProxy.allowedNames={oauth2-proxy}"}},
 }
 
 // operatorObjects are a rendering's objects of the kind that belong to the operator itself (not to the
@@ -97,7 +101,7 @@ func operatorObjects[T any](t *testing.T, rendered, kind string) []T {
 	var mine objects
 	for _, m := range parse(t, rendered) {
 		labels, _ := m["metadata"].(map[string]any)["labels"].(map[string]any)
-		if labels["app.kubernetes.io/component"] != "history-server" {
+		if c := labels["app.kubernetes.io/component"]; c != "history-server" && c != "server" {
 			mine = append(mine, m)
 		}
 	}
@@ -400,7 +404,12 @@ type grants map[string][]rbacv1.PolicyRule
 
 func operatorGrants(t *testing.T, objs objects) grants {
 	t.Helper()
-	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: release, Namespace: namespace}
+	return grantsOf(t, objs, rbacv1.Subject{Kind: "ServiceAccount", Name: release, Namespace: namespace})
+}
+
+// grantsOf is what the rendered RBAC grants one service account.
+func grantsOf(t *testing.T, objs objects, sa rbacv1.Subject) grants {
+	t.Helper()
 	clusterRoles := map[string][]rbacv1.PolicyRule{}
 	for _, r := range each[rbacv1.ClusterRole](t, objs, "ClusterRole") {
 		clusterRoles[r.Name] = r.Rules
@@ -608,5 +617,35 @@ func TestHistoryServer(t *testing.T) {
 	}
 	if port != 18080 {
 		t.Errorf("no History Server Service on port 18080")
+	}
+}
+
+// TestServerRBAC: the chart grants stoke server exactly the rules its code declares (server.ClusterRules
+// cluster-wide, server.StateRules in the release namespace), which its integration tests run it with, and
+// nothing when it is off.
+func TestServerRBAC(t *testing.T) {
+	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: release + "-server", Namespace: namespace}
+	if g := grantsOf(t, parse(t, render(t)), sa); len(g) > 0 {
+		t.Errorf("the server is off but its account is granted %v", g)
+	}
+	var args []string
+	for _, m := range modes {
+		if m.name == "server" {
+			args = m.args
+		}
+	}
+	g := grantsOf(t, parse(t, render(t, args...)), sa)
+	if m := missing(server.ClusterRules(), g, []string{"any-namespace"}); len(m) > 0 {
+		t.Errorf("the chart does not grant the server:\n  %s", strings.Join(m, "\n  "))
+	}
+	for _, r := range server.StateRules() {
+		for _, p := range expand(r) {
+			if !g.allows(namespace, p) {
+				t.Errorf("the chart does not grant the server %s in %s", p, namespace)
+			}
+			if g.allows("elsewhere", p) {
+				t.Errorf("the chart grants the server %s outside its namespace", p)
+			}
+		}
 	}
 }

@@ -75,7 +75,7 @@ func NewRootCommandWith(f *kube.Flags) *cobra.Command {
 		c.GroupID = "platform"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewOperatorCommand(), NewVersionCommand()} {
+	for _, c := range []*cobra.Command{NewOperatorCommand(), NewServerCommand(), NewVersionCommand()} {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}

@@ -164,14 +164,21 @@ func (e *Env) WriteKubeconfig(path string) error {
 // VolcanoCRDs is the directory where hack/batch-scheduler-crds.sh caches Volcano's CRDs (generated from
 // the API types Volcano publishes), asked from the script so that both agree on the version.
 func VolcanoCRDs(t testing.TB) string {
+	return CachedByScript(t, "batch-scheduler-crds.sh", "Volcano's CRDs")
+}
+
+// CachedByScript is the cache directory of a hack script that installs something once (it prints the
+// directory with --path and marks it complete with a .ready file); the test fails with the command to run
+// when it is not there.
+func CachedByScript(t testing.TB, script, what string) string {
 	t.Helper()
-	out, err := exec.Command(filepath.Join(RepoRoot(), "hack", "batch-scheduler-crds.sh"), "--path").Output()
+	out, err := exec.Command(filepath.Join(RepoRoot(), "hack", script), "--path").Output()
 	if err != nil {
-		t.Fatalf("hack/batch-scheduler-crds.sh --path: %v", err)
+		t.Fatalf("hack/%s --path: %v", script, err)
 	}
 	dir := strings.TrimSpace(string(out))
 	if _, err := os.Stat(filepath.Join(dir, ".ready")); err != nil {
-		t.Fatalf("Volcano's CRDs are not in %s: run hack/batch-scheduler-crds.sh (make test does)", dir)
+		t.Fatalf("%s are not in %s: run hack/%s (make test does)", what, dir, script)
 	}
 	return dir
 }

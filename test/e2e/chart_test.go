@@ -85,7 +85,9 @@ func (o *ChartOperator) Install(set ...string) error {
 func (o *ChartOperator) InstallTimed(set ...string) (time.Duration, error) {
 	i := strings.LastIndex(o.Image, ":")
 	values := []string{"image.repository=" + o.Image[:i], "image.tag=" + o.Image[i+1:], "image.pullPolicy=Never",
-		"operator.lostDriverGrace=20s", "operator.devLogs=true"}
+		"operator.lostDriverGrace=20s", "operator.devLogs=true",
+		// stoke server, reachable from the host on a NodePort (TestLivyClientRunsSparkPi).
+		"server.enabled=true", "server.service.type=NodePort"}
 	values = append(values, o.historyValues()...)
 	values = append(values, set...)
 	args := []string{"upgrade", "--install", release, filepath.Join(testenv.RepoRoot(), "charts", "stoke"),

@@ -38,25 +38,39 @@ func API(err error, what string) error {
 	if err == nil {
 		return nil
 	}
+	return &apiError{msg: apiLine(err, what), err: err}
+}
+
+// apiError is the one-line message of an API error, still carrying the API server's answer for callers that
+// act on its status (stoke server passes a 403 on as a 403).
+type apiError struct {
+	msg string
+	err error
+}
+
+func (e *apiError) Error() string { return e.msg }
+func (e *apiError) Unwrap() error { return e.err }
+
+func apiLine(err error, what string) string {
 	switch {
 	case apierrors.IsNotFound(err):
-		return fmt.Errorf("%s not found", what)
+		return fmt.Sprintf("%s not found", what)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("not allowed: %s", firstLine(apiMessage(err)))
+		return fmt.Sprintf("not allowed: %s", firstLine(apiMessage(err)))
 	case apierrors.IsUnauthorized(err):
-		return errors.New("the cluster rejected your credentials (check --kubeconfig and --context)")
+		return "the cluster rejected your credentials (check --kubeconfig and --context)"
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
-		return fmt.Errorf("the API server rejected %s: %s", what, firstLine(apiMessage(err)))
+		return fmt.Sprintf("the API server rejected %s: %s", what, firstLine(apiMessage(err)))
 	case apierrors.IsConflict(err):
-		return fmt.Errorf("%s changed while stoke was updating it; run the command again", what)
+		return fmt.Sprintf("%s changed while stoke was updating it; run the command again", what)
 	}
 	if unreachable(err) {
-		return fmt.Errorf("cannot reach the Kubernetes API server%s (check --kubeconfig, --context and that the cluster is running)", host(err))
+		return fmt.Sprintf("cannot reach the Kubernetes API server%s (check --kubeconfig, --context and that the cluster is running)", host(err))
 	}
 	if strings.Contains(err.Error(), "no matches for kind") || strings.Contains(err.Error(), "the server could not find the requested resource") {
-		return fmt.Errorf("%s: the cluster does not know this Stoke kind: install or upgrade Stoke's CRDs (config/crd) first", what)
+		return fmt.Sprintf("%s: the cluster does not know this Stoke kind: install or upgrade Stoke's CRDs (config/crd) first", what)
 	}
-	return fmt.Errorf("%s: %s", what, firstLine(err.Error()))
+	return fmt.Sprintf("%s: %s", what, firstLine(err.Error()))
 }
 
 func apiMessage(err error) string {

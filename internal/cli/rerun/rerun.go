@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/apps"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
@@ -52,25 +54,35 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 	if err := apps.RefuseDirect(app, "rerun"); err != nil {
 		return err
 	}
-	switch {
-	case app.Spec.Suspend:
-		return cmderr.Usagef("application %q is suspended: stoke resume %s starts a new attempt", o.Name, o.Name)
-	case !apps.Finished(app) && !o.Force:
-		return cmderr.Usagef("application %q is %s, not finished: rerun --force replaces the running attempt", o.Name, apps.Phase(app))
-	}
-	token, err := NewToken(o.Flags.Clock.Now().Unix())
+	patch, err := Patch(app, o.Force, o.Flags.Clock.Now())
 	if err != nil {
 		return err
 	}
-	patch, _ := json.Marshal(map[string]any{
-		"metadata": map[string]any{"resourceVersion": app.ResourceVersion},
-		"spec":     map[string]any{"runToken": token},
-	})
 	if err := c.Patch(ctx, app, client.RawPatch("application/merge-patch+json", patch)); err != nil {
 		return cmderr.API(err, fmt.Sprintf("application %q", o.Name))
 	}
 	_, err = fmt.Fprintf(out, "application %q reruns as attempt %d\n", o.Name, apps.AttemptNumber(app)+1)
 	return err
+}
+
+// Patch is the merge patch that reruns app as its next attempt: a fresh run token, guarded by the
+// resourceVersion that was checked. A suspended application, or one still running without force, is a usage
+// error saying what to do instead. `stoke server` applies the same rules.
+func Patch(app *stokev1.SparkApplication, force bool, now time.Time) ([]byte, error) {
+	switch {
+	case app.Spec.Suspend:
+		return nil, cmderr.Usagef("application %q is suspended: stoke resume %s starts a new attempt", app.Name, app.Name)
+	case !apps.Finished(app) && !force:
+		return nil, cmderr.Usagef("application %q is %s, not finished: rerun --force replaces the running attempt", app.Name, apps.Phase(app))
+	}
+	token, err := NewToken(now.Unix())
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{
+		"metadata": map[string]any{"resourceVersion": app.ResourceVersion},
+		"spec":     map[string]any{"runToken": token},
+	})
 }
 
 // NewToken is a run token: the time in seconds and random hex digits, unique across reruns.

@@ -82,20 +82,32 @@ func (o *RunNowOptions) Run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if s.Spec.Suspend {
-		return cmderr.Usagef("schedule %q is suspended: its run would wait until spec.suspend is false", o.Name)
+	now := o.Flags.Clock.Now()
+	patch, runName, err := RunNowPatch(s, now)
+	if err != nil {
+		return err
 	}
-	now := o.Flags.Clock.Now().UTC().Truncate(time.Second)
-	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
-		"resourceVersion": s.ResourceVersion,
-		"annotations":     map[string]string{stokev1.AnnotationRunNow: now.Format(time.RFC3339)},
-	}})
 	if err := c.Patch(ctx, s, client.RawPatch("application/merge-patch+json", patch)); err != nil {
 		return cmderr.API(err, fmt.Sprintf("schedule %q", o.Name))
 	}
-	_, err = fmt.Fprintf(out, "schedule %q: run %s requested, logical time %s\n", o.Name,
-		scheduledsparkapplication.RunNowName(s.Name, now), now.Format(time.RFC3339))
+	_, err = fmt.Fprintf(out, "schedule %q: run %s requested, logical time %s\n", o.Name, runName,
+		now.UTC().Truncate(time.Second).Format(time.RFC3339))
 	return err
+}
+
+// RunNowPatch is the merge patch that asks for one run of s now (the stoke.dev/run-now annotation, guarded
+// by the resourceVersion that was checked) and the name that run gets; a suspended schedule is a usage
+// error. `stoke server` applies the same rules.
+func RunNowPatch(s *stokev1.ScheduledSparkApplication, now time.Time) ([]byte, string, error) {
+	if s.Spec.Suspend {
+		return nil, "", cmderr.Usagef("schedule %q is suspended: its run would wait until spec.suspend is false", s.Name)
+	}
+	now = now.UTC().Truncate(time.Second)
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"resourceVersion": s.ResourceVersion,
+		"annotations":     map[string]string{stokev1.AnnotationRunNow: now.Format(time.RFC3339)},
+	}})
+	return patch, scheduledsparkapplication.RunNowName(s.Name, now), err
 }
 
 // BackfillOptions are the arguments of `stoke schedule backfill`.
@@ -138,51 +150,63 @@ func (o *BackfillOptions) Run(ctx context.Context, out io.Writer) error {
 	if o.From == "" || o.To == "" {
 		return cmderr.Usagef("backfill needs --from and --to")
 	}
-	if o.Parallelism < 1 || o.Parallelism > 100 {
-		return cmderr.Usagef("--parallelism %d: use 1 to 100", o.Parallelism)
-	}
 	c, s, err := Lookup(ctx, o.Flags, o.Name)
 	if err != nil {
 		return err
 	}
+	patch, summary, err := BackfillPatch(s, o.From, o.To, o.Parallelism)
+	if err != nil {
+		return err
+	}
+	if err := c.Patch(ctx, s, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		return cmderr.API(err, fmt.Sprintf("schedule %q", o.Name))
+	}
+	_, err = fmt.Fprintf(out, "schedule %q: %s\n", o.Name, summary)
+	return err
+}
+
+// BackfillPatch checks a backfill of s from from to to (times as ParseTime reads them) and returns the merge
+// patch that asks for it (spec.backfill, guarded by the resourceVersion that was checked) and a one-line
+// summary of the fire times it covers. Bad ranges are usage errors naming the flag. `stoke server` applies
+// the same rules.
+func BackfillPatch(s *stokev1.ScheduledSparkApplication, fromText, toText string, parallelism int32) ([]byte, string, error) {
+	if parallelism < 1 || parallelism > 100 {
+		return nil, "", cmderr.Usagef("--parallelism %d: use 1 to 100", parallelism)
+	}
 	sched, err := cron.Parse(append([]string{s.Spec.Schedule}, s.Spec.AdditionalSchedules...), s.Spec.TimeZone)
 	if err != nil {
-		return fmt.Errorf("schedule %q cannot be backfilled: %w", o.Name, err)
+		return nil, "", fmt.Errorf("schedule %q cannot be backfilled: %w", s.Name, err)
 	}
-	from, err := ParseTime(o.From, sched.Location(), false)
+	from, err := ParseTime(fromText, sched.Location(), false)
 	if err != nil {
-		return cmderr.Usagef("--from: %v", err)
+		return nil, "", cmderr.Usagef("--from: %v", err)
 	}
-	to, err := ParseTime(o.To, sched.Location(), true)
+	to, err := ParseTime(toText, sched.Location(), true)
 	if err != nil {
-		return cmderr.Usagef("--to: %v", err)
+		return nil, "", cmderr.Usagef("--to: %v", err)
 	}
 	if from.After(to) {
-		return cmderr.Usagef("--from %s is after --to %s", o.From, o.To)
+		return nil, "", cmderr.Usagef("--from %s is after --to %s", fromText, toText)
 	}
 	times, more := sched.Between(from.Add(-time.Nanosecond), to, MaxBackfillRuns)
 	switch {
 	case more:
-		return cmderr.Usagef("the range holds more than %d fire times of %q: backfill a shorter range", MaxBackfillRuns, s.Spec.Schedule)
+		return nil, "", cmderr.Usagef("the range holds more than %d fire times of %q: backfill a shorter range", MaxBackfillRuns, s.Spec.Schedule)
 	case len(times) == 0:
-		return cmderr.Usagef("schedule %q (%s) does not fire between %s and %s", o.Name, s.Spec.Schedule, o.From, o.To)
+		return nil, "", cmderr.Usagef("schedule %q (%s) does not fire between %s and %s", s.Name, s.Spec.Schedule, fromText, toText)
 	}
-	patch, _ := json.Marshal(map[string]any{
+	patch, err := json.Marshal(map[string]any{
 		"metadata": map[string]any{"resourceVersion": s.ResourceVersion},
 		"spec": map[string]any{"backfill": map[string]any{
-			"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339), "parallelism": o.Parallelism,
+			"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339), "parallelism": parallelism,
 		}},
 	})
-	if err := c.Patch(ctx, s, client.RawPatch("application/merge-patch+json", patch)); err != nil {
-		return cmderr.API(err, fmt.Sprintf("schedule %q", o.Name))
-	}
 	note := ""
 	if s.Spec.Suspend {
 		note = " (the schedule is suspended: the runs start when it resumes)"
 	}
-	_, err = fmt.Fprintf(out, "schedule %q: backfill of %d fire times from %s to %s, %d at a time%s\n", o.Name, len(times),
-		times[0].Format(time.RFC3339), times[len(times)-1].Format(time.RFC3339), o.Parallelism, note)
-	return err
+	return patch, fmt.Sprintf("backfill of %d fire times from %s to %s, %d at a time%s", len(times),
+		times[0].Format(time.RFC3339), times[len(times)-1].Format(time.RFC3339), parallelism, note), err
 }
 
 // ParseTime reads an RFC 3339 time, or a minute or a date in loc; with endOfDay a date means the last

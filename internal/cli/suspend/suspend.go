@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/cli/apps"
 	"github.com/stokehq/stoke/internal/cli/cmderr"
 	"github.com/stokehq/stoke/internal/cli/kube"
@@ -56,17 +57,29 @@ func (o *Options) Run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	verb := map[bool]string{true: "suspended", false: "resumed"}[o.Suspend]
-	if app.Spec.Suspend == o.Suspend {
+	patch, err := Patch(app, o.Suspend)
+	if err != nil {
+		return err
+	}
+	if patch == nil {
 		_, err := fmt.Fprintf(out, "application %q is already %s\n", o.Name, map[bool]string{true: "suspended", false: "not suspended"}[o.Suspend])
 		return err
 	}
-	if o.Suspend && apps.Finished(app) {
-		return cmderr.Usagef("application %q has already %s: there is nothing to suspend", o.Name, map[bool]string{true: "succeeded", false: "failed"}[app.Status.Phase == "Succeeded"])
-	}
-	patch := []byte(fmt.Sprintf(`{"spec":{"suspend":%t}}`, o.Suspend))
 	if err := c.Patch(ctx, app, client.RawPatch("application/merge-patch+json", patch)); err != nil {
 		return cmderr.API(err, fmt.Sprintf("application %q", o.Name))
 	}
 	_, err = fmt.Fprintf(out, "application %q %s\n", o.Name, verb)
 	return err
+}
+
+// Patch is the merge patch that suspends (suspend) or resumes app, nil when app already is so; a usage error
+// when a finished application is to be suspended. `stoke server` applies the same rules.
+func Patch(app *stokev1.SparkApplication, suspend bool) ([]byte, error) {
+	if app.Spec.Suspend == suspend {
+		return nil, nil
+	}
+	if suspend && apps.Finished(app) {
+		return nil, cmderr.Usagef("application %q has already %s: there is nothing to suspend", app.Name, map[bool]string{true: "succeeded", false: "failed"}[app.Status.Phase == "Succeeded"])
+	}
+	return []byte(fmt.Sprintf(`{"spec":{"suspend":%t}}`, suspend)), nil
 }
