@@ -20,6 +20,7 @@ const (
 // ScheduledSparkApplicationSpec describes when to run a Spark application and what each run looks like.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.backfill) || self.backfill.from <= self.backfill.to",message="backfill.from must not be after backfill.to"
+// +kubebuilder:validation:XValidation:rule="!has(self.triggers) || self.triggers.all(t, !has(t.parameters) || t.parameters.all(p, has(self.parameters) && self.parameters.exists(q, q.name == p.name)))",message="every trigger parameter must name one of spec.parameters"
 type ScheduledSparkApplicationSpec struct {
 	// Schedule is a 5-field cron expression (minute hour day-of-month month day-of-week, for example
 	// "30 2 * * *" or "*/15 9-17 * * MON-FRI") or a descriptor: @yearly, @annually, @monthly, @weekly,
@@ -99,8 +100,151 @@ type ScheduledSparkApplicationSpec struct {
 	// +optional
 	Backfill *Backfill `json:"backfill,omitempty"`
 
+	// Parameters are named values every run receives: an application template refers to them as
+	// {{ .Params.NAME }}, and a workflow template's parameter of the same name takes the value (the
+	// workflow must declare it). Scheduled, run-now and backfill runs use the values given here; a run
+	// started by an HTTP trigger may have some replaced from its delivery (see triggers).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Parameters []ScheduleParameter `json:"parameters,omitempty"`
+
+	// Triggers start runs when `stoke server` receives an HTTP POST at
+	// /api/v1/namespaces/NAMESPACE/schedules/SCHEDULE/triggers/TRIGGER (a webhook from a Git forge, an
+	// object store's notification, a script), with parameters taken from the delivery's JSON body. A
+	// triggered run is named from the trigger and the delivery's idempotency key, so a delivery sent twice
+	// starts one run; its logical time is when it was received. It waits, created with spec.suspend true and
+	// the stoke.dev/awaiting-schedule annotation, until the schedule starts it as the concurrency policy
+	// allows (Forbid: one at a time; Replace: the newest delivery replaces the active and waiting runs),
+	// and while the schedule is suspended. See docs/server.md.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	Triggers []HTTPTrigger `json:"triggers,omitempty"`
+
 	// Template is what each run is: one SparkApplication or one SparkWorkflow.
 	Template ScheduleTemplate `json:"template"`
+}
+
+// ScheduleParameter is one named value of a schedule's runs.
+type ScheduleParameter struct {
+	// Name is how templates refer to it: {{ .Params.NAME }}.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_-]*$`
+	Name string `json:"name"`
+	// Value is what runs get unless a trigger's delivery gives another (it may be empty).
+	// +kubebuilder:validation:MaxLength=4096
+	Value string `json:"value"`
+	// Description says what the parameter is for.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Description string `json:"description,omitempty"`
+}
+
+// HTTPTrigger starts a run of its schedule for each HTTP POST `stoke server` receives for it.
+//
+// A delivery is authenticated in one of two ways. With a Kubernetes bearer token (as every other request
+// to the server), the run is created as that caller, who needs create on the run's kind in the namespace.
+// With a signature (for senders that cannot send a token, such as Git forges' webhooks), a delivery without
+// a token is accepted when its HMAC signature matches, and the run is created as serviceAccountName: that
+// service account needs create on the run's kind and get on the signature's Secret. A delivery with a
+// token to a trigger with a signature must be signed as well.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.signature) || has(self.serviceAccountName)",message="a trigger with a signature needs serviceAccountName, the identity its signed deliveries act as"
+type HTTPTrigger struct {
+	// Name is the trigger's last path segment: a DNS-1123 label.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// Parameters take schedule parameters' values from the delivery's JSON body; each must name one of
+	// spec.parameters. A delivery whose body lacks a field keeps that parameter's value from
+	// spec.parameters.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Parameters []TriggerParameter `json:"parameters,omitempty"`
+
+	// IdempotencyKey says where a delivery carries the key that identifies it: a delivery whose key was
+	// seen before (its run still exists, or is in status.recentRuns) starts nothing and is answered with
+	// the earlier run. Unset: the Idempotency-Key header when a delivery has one, else every delivery
+	// starts a run. When set, a delivery without the key is refused.
+	// +optional
+	IdempotencyKey *TriggerIdempotencyKey `json:"idempotencyKey,omitempty"`
+
+	// Signature requires an HMAC of the raw request body in a header.
+	// +optional
+	Signature *TriggerSignature `json:"signature,omitempty"`
+
+	// ServiceAccountName is the service account (in the schedule's namespace) that signed deliveries act
+	// as. Required with signature. Whoever may edit the schedule may name any service account of the
+	// namespace here, as whoever may create a pod may run it as any of them.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+}
+
+// TriggerParameter fills one schedule parameter from a delivery's JSON body.
+type TriggerParameter struct {
+	// Name of the schedule parameter (spec.parameters) to fill.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_-]*$`
+	Name string `json:"name"`
+	// Path is where the value is in the body: object field names separated by dots, with array elements
+	// as numbers ("repository.full_name", "Records.0.s3.object.key"). A string is taken as it is; a number,
+	// true, false or null as its JSON text; an object or array as compact JSON (a workflow can fan out over
+	// a JSON list).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[^.]+(\.[^.]+)*$`
+	Path string `json:"path"`
+}
+
+// TriggerIdempotencyKey names the header or body field holding a delivery's key.
+// +kubebuilder:validation:XValidation:rule="has(self.header) != has(self.path)",message="set exactly one of header and path"
+type TriggerIdempotencyKey struct {
+	// Header holding the key, for example X-GitHub-Delivery.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9-]+$`
+	Header string `json:"header,omitempty"`
+	// Path of the body field holding the key, as in parameters.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[^.]+(\.[^.]+)*$`
+	Path string `json:"path,omitempty"`
+}
+
+// TriggerSignature is how deliveries are signed: the hex HMAC of the raw body with a shared secret,
+// optionally preceded by the algorithm's name and "=" ("sha256=..."), as GitHub, Gitea and many other
+// senders write it.
+type TriggerSignature struct {
+	// SecretName is the Secret (in the schedule's namespace) holding the shared secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
+	// SecretKey is the key in the Secret's data (default "secret").
+	// +optional
+	// +kubebuilder:default=secret
+	// +kubebuilder:validation:MaxLength=253
+	SecretKey string `json:"secretKey,omitempty"`
+	// Header carrying the signature (default X-Hub-Signature-256).
+	// +optional
+	// +kubebuilder:default=X-Hub-Signature-256
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9-]+$`
+	Header string `json:"header,omitempty"`
+	// Algorithm of the HMAC: SHA256 (default) or SHA512.
+	// +optional
+	// +kubebuilder:default=SHA256
+	// +kubebuilder:validation:Enum=SHA256;SHA512
+	Algorithm string `json:"algorithm,omitempty"`
 }
 
 // Backfill is a range of past fire times to run.
@@ -145,11 +289,11 @@ type TemplateMetadata struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="!('stoke.dev/schedule' in self)",message="labels must not set stoke.dev/schedule, which Stoke sets"
 	Labels map[string]string `json:"labels,omitempty"`
-	// Annotations are copied onto every run. stoke.dev/scheduled-time and stoke.dev/run-trigger are set by
-	// Stoke and cannot be given.
+	// Annotations are copied onto every run. stoke.dev/scheduled-time, stoke.dev/run-trigger,
+	// stoke.dev/trigger and stoke.dev/awaiting-schedule are set by Stoke and cannot be given.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
-	// +kubebuilder:validation:XValidation:rule="!('stoke.dev/scheduled-time' in self) && !('stoke.dev/run-trigger' in self)",message="annotations must not set stoke.dev/scheduled-time or stoke.dev/run-trigger, which Stoke sets"
+	// +kubebuilder:validation:XValidation:rule="!('stoke.dev/scheduled-time' in self) && !('stoke.dev/run-trigger' in self) && !('stoke.dev/trigger' in self) && !('stoke.dev/awaiting-schedule' in self)",message="annotations must not set stoke.dev/scheduled-time, stoke.dev/run-trigger, stoke.dev/trigger or stoke.dev/awaiting-schedule, which Stoke sets"
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
@@ -163,6 +307,8 @@ const (
 	RunTriggerRunNow RunTrigger = "RunNow"
 	// RunTriggerBackfill: spec.backfill (stoke schedule backfill).
 	RunTriggerBackfill RunTrigger = "Backfill"
+	// RunTriggerHTTP: a delivery to one of spec.triggers (stoke server).
+	RunTriggerHTTP RunTrigger = "HTTP"
 )
 
 // RunOutcome is how a run of a schedule ended.
@@ -184,7 +330,7 @@ type ScheduledRun struct {
 	Name string `json:"name"`
 	// ScheduledTime is the run's logical time.
 	ScheduledTime metav1.Time `json:"scheduledTime"`
-	// Trigger is what started the run: Schedule, RunNow or Backfill.
+	// Trigger is what started the run: Schedule, RunNow, Backfill or HTTP.
 	// +optional
 	Trigger RunTrigger `json:"trigger,omitempty"`
 	// Outcome is how the run ended.
@@ -245,8 +391,14 @@ const (
 	LabelSchedule = "stoke.dev/schedule"
 	// AnnotationScheduledTime on a run is its logical time (RFC 3339).
 	AnnotationScheduledTime = "stoke.dev/scheduled-time"
-	// AnnotationRunTrigger on a run says what started it: Schedule, RunNow or Backfill.
+	// AnnotationRunTrigger on a run says what started it: Schedule, RunNow, Backfill or HTTP.
 	AnnotationRunTrigger = "stoke.dev/run-trigger"
+	// AnnotationTrigger on a run started by an HTTP trigger names the trigger (spec.triggers[].name).
+	AnnotationTrigger = "stoke.dev/trigger"
+	// AnnotationAwaitingSchedule on a run started by an HTTP trigger (created with spec.suspend true) says
+	// that it waits for its schedule to start it as the concurrency policy allows; the schedule removes it
+	// and sets spec.suspend to false.
+	AnnotationAwaitingSchedule = "stoke.dev/awaiting-schedule"
 )
 
 // ScheduledSparkApplicationStatus is what the schedule observed and decided.
@@ -275,6 +427,12 @@ type ScheduledSparkApplicationStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=1000
 	Active []string `json:"active,omitempty"`
+	// Waiting names the runs HTTP triggers created that wait for the concurrency policy (or for the
+	// schedule to be resumed) before they start, oldest first.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	Waiting []string `json:"waiting,omitempty"`
 	// RecentRuns are the latest finished or skipped runs, oldest first: at most
 	// successfulRunHistoryLimit + failedRunHistoryLimit + 10.
 	// +optional

@@ -70,3 +70,45 @@ func oldest(runs []ActiveRun) ActiveRun {
 	}
 	return first
 }
+
+// Release is what to do with the runs HTTP triggers created that wait for the concurrency policy.
+type Release struct {
+	// Start names waiting runs to start now.
+	Start []string
+	// Replace names active runs to delete first (Replace policy).
+	Replace []string
+	// Supersede names waiting runs to delete without starting them: under Replace only the newest
+	// delivery runs.
+	Supersede []string
+}
+
+// ReleaseWaiting applies the concurrency policy to the runs waiting to start (ordered by logical time,
+// oldest first) given the active ones: Allow starts them all; Forbid starts the oldest once no run is
+// active; Replace starts the newest, deleting the active runs and superseding the older waiting ones. An
+// unknown policy starts nothing.
+func ReleaseWaiting(policy ConcurrencyPolicy, active, waiting []ActiveRun) Release {
+	if len(waiting) == 0 {
+		return Release{}
+	}
+	var r Release
+	switch policy {
+	case Allow, "":
+		for _, w := range waiting {
+			r.Start = append(r.Start, w.Name)
+		}
+	case Forbid:
+		if len(active) == 0 {
+			r.Start = []string{waiting[0].Name}
+		}
+	case Replace:
+		newest := waiting[len(waiting)-1]
+		r.Start = []string{newest.Name}
+		for _, a := range active {
+			r.Replace = append(r.Replace, a.Name)
+		}
+		for _, w := range waiting[:len(waiting)-1] {
+			r.Supersede = append(r.Supersede, w.Name)
+		}
+	}
+	return r
+}

@@ -49,3 +49,20 @@ func sanitise(name string) string {
 	}
 	return strings.Trim(b.String(), "-")
 }
+
+// TriggeredRunName is the name of the run an HTTP trigger starts for a delivery with the given idempotency
+// key: "<schedule>-<10 hex digits>", the digits hashing the schedule, the trigger and the key. A delivery
+// sent again with the same key gets the same name, so the API server refuses to create a second run. The
+// result is a DNS-1123 label of at most 63 characters.
+func TriggeredRunName(scheduleName, trigger, key string) string {
+	sum := sha256.Sum256([]byte(scheduleName + "\x00" + trigger + "\x00" + key))
+	suffix := "-" + hex.EncodeToString(sum[:5])
+	clean := sanitise(scheduleName)
+	if room := MaxRunNameLength - len(suffix); len(clean) > room {
+		clean = strings.TrimRight(clean[:room], "-")
+	}
+	if clean == "" {
+		clean = "run"
+	}
+	return clean + suffix
+}

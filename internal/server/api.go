@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	}
 	s.route(base+"/schedules/{name}/run-now", nativeErrors, map[string]endpoint{http.MethodPost: {h: s.runNow}})
 	s.route(base+"/schedules/{name}/backfill", nativeErrors, map[string]endpoint{http.MethodPost: {h: s.backfill}})
+	s.route(triggerPath, nativeErrors, map[string]endpoint{http.MethodPost: {h: s.deliver, public: true}})
 	s.route(base+"/workflows/{name}/steps/{step}/logs", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.stepLogs, streams: true}})
 	if s.opts.LivyPrefix != "" {
 		s.livyRoutes(strings.TrimRight(s.opts.LivyPrefix, "/"))

@@ -189,7 +189,7 @@ func checkPathValues(r *http.Request) error {
 			return badRequest("namespace %q: %s", ns, strings.Join(errs, "; "))
 		}
 	}
-	for _, key := range []string{"name", "step"} {
+	for _, key := range []string{"name", "step", "trigger"} {
 		if v := r.PathValue(key); v != "" {
 			if errs := validation.IsDNS1123Subdomain(v); len(errs) > 0 {
 				return badRequest("%s %q: %s", key, v, strings.Join(errs, "; "))

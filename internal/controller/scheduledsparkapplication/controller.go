@@ -2,7 +2,8 @@
 // creates a SparkApplication from the template, with the run's logical time substituted in, named from the
 // schedule and the scheduled time so that no fire time ever gets two runs, even across operator restarts.
 // It also applies the concurrency policy, prunes finished runs beyond the history limits, stops after too
-// many consecutive failures, and starts run-now and backfill runs. Every pass decides from the observed runs
+// many consecutive failures, starts run-now and backfill runs, and starts the runs HTTP triggers created
+// (which `stoke server` creates waiting, as the caller) when the concurrency policy lets them. Every pass decides from the observed runs
 // and the schedule's status, and requeues at the next fire time instead of polling.
 package scheduledsparkapplication
 
@@ -33,8 +34,8 @@ import (
 // +kubebuilder:rbac:groups=stoke.dev,resources=scheduledsparkapplications,verbs=get;list;watch
 // +kubebuilder:rbac:groups=stoke.dev,resources=scheduledsparkapplications/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=stoke.dev,resources=scheduledsparkapplications/finalizers,verbs=update
-// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;create;delete
-// +kubebuilder:rbac:groups=stoke.dev,resources=sparkworkflows,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkapplications,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=stoke.dev,resources=sparkworkflows,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // Options tune the reconciler. Zero values take the defaults.
@@ -125,9 +126,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	st := &sched.Status
 	st.ObservedGeneration = sched.Generation
 	st.Phase = phaseOf(st.Conditions)
-	st.Active = nil
+	st.Active, st.Waiting = nil, nil
 	for _, run := range p.runs.active {
 		st.Active = append(st.Active, run.obj.GetName())
+	}
+	for _, run := range p.runs.waiting {
+		st.Waiting = append(st.Waiting, run.obj.GetName())
 	}
 	if !equality.Semantic.DeepEqual(before, st) {
 		if err := r.Client.Status().Update(ctx, sched); apierrors.IsConflict(err) {
@@ -197,7 +201,10 @@ func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {
 	if err := r.runNow(ctx, p, s); err != nil {
 		return err
 	}
-	return r.backfill(ctx, p, s)
+	if err := r.backfill(ctx, p, s); err != nil {
+		return err
+	}
+	return r.releaseWaiting(ctx, p)
 }
 
 // observe lists the schedule's runs: SparkApplications and SparkWorkflows labelled with its name and

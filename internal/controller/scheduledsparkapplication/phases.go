@@ -40,10 +40,12 @@ func workflowSource(wf *stokev1.SparkWorkflow) runSource {
 	return runSource{obj: wf, conditions: wf.Status.Conditions, terminated: wf.Status.TerminationTime}
 }
 
-// observedRuns splits a schedule's runs into active and finished ones, oldest scheduled time first. Runs
-// being deleted are neither: they were replaced or pruned.
+// observedRuns splits a schedule's runs into active, waiting and finished ones, oldest scheduled time
+// first. Waiting runs are those HTTP triggers created that the schedule has not started yet. Runs being
+// deleted are none of these: they were replaced or pruned.
 type observedRuns struct {
 	active   []run
+	waiting  []run
 	finished []run
 }
 
@@ -77,9 +79,13 @@ func observeRuns(sources []runSource) observedRuns {
 		if r.outcome != "" && src.terminated != nil {
 			r.finished = src.terminated.Time
 		}
-		if r.outcome == "" {
+		_, waiting := annotations[stokev1.AnnotationAwaitingSchedule]
+		switch {
+		case r.outcome == "" && waiting:
+			o.waiting = append(o.waiting, r)
+		case r.outcome == "":
 			o.active = append(o.active, r)
-		} else {
+		default:
 			o.finished = append(o.finished, r)
 		}
 	}
@@ -92,13 +98,14 @@ func observeRuns(sources []runSource) observedRuns {
 		})
 	}
 	byScheduled(o.active)
+	byScheduled(o.waiting)
 	byFinished(o.finished)
 	return o
 }
 
-// has reports whether a run of that name exists, active or finished.
+// has reports whether a run of that name exists, active, waiting or finished.
 func (o observedRuns) has(name string) bool {
-	for _, list := range [][]run{o.active, o.finished} {
+	for _, list := range [][]run{o.active, o.waiting, o.finished} {
 		for _, r := range list {
 			if r.obj.GetName() == name {
 				return true

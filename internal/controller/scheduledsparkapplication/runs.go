@@ -2,14 +2,17 @@ package scheduledsparkapplication
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -47,11 +50,15 @@ func (r *Reconciler) validate(p *pass) (*schedule.Schedule, bool) {
 		return invalid(ReasonInvalidTemplate, "spec.template must set exactly one of application and workflow")
 	case tmpl.Workflow != nil:
 		logical := p.now.In(s.Location())
-		if err := sparkworkflow.Validate(tmpl.Workflow, &logical); err != nil {
+		wf, err := workflowRunSpec(p.sched, RunValues(p.sched, nil))
+		if err == nil {
+			err = sparkworkflow.Validate(wf, &logical)
+		}
+		if err != nil {
 			return invalid(ReasonInvalidTemplate, fmt.Sprintf("spec.template.workflow: %v", err))
 		}
 	default:
-		if _, err := runSpec(p.sched, s, p.now); err != nil {
+		if _, err := runSpec(p.sched, s.Location(), p.now, RunValues(p.sched, nil)); err != nil {
 			return invalid(ReasonInvalidTemplate, fmt.Sprintf("spec.template.application: %v", err))
 		}
 	}
@@ -59,17 +66,48 @@ func (r *Reconciler) validate(p *pass) (*schedule.Schedule, bool) {
 	return s, true
 }
 
-// runSpec is the template's application spec with the logical time t substituted.
-func runSpec(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t time.Time) (*stokev1.SparkApplicationSpec, error) {
-	return params.Substitute(sched.Spec.Template.Application, params.Values{
-		params.ScheduledTime: params.Time(t.In(s.Location())),
-	})
+// RunValues are the parameter values of a run: spec.parameters' values, with overrides (from a trigger's
+// delivery) replacing some of them.
+func RunValues(sched *stokev1.ScheduledSparkApplication, overrides map[string]string) map[string]string {
+	values := make(map[string]string, len(sched.Spec.Parameters))
+	for _, p := range sched.Spec.Parameters {
+		values[p.Name] = p.Value
+	}
+	maps.Copy(values, overrides)
+	return values
 }
 
-// buildRun is the run for logical time t: a SparkApplication with t substituted into the template, or a
-// SparkWorkflow of the workflow template, which substitutes t itself (from its scheduled-time annotation)
-// along with its steps' outputs.
-func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t time.Time, trigger stokev1.RunTrigger, name string) (client.Object, error) {
+// runSpec is the template's application spec with the logical time t (in loc) and the parameter values
+// substituted.
+func runSpec(sched *stokev1.ScheduledSparkApplication, loc *time.Location, t time.Time, values map[string]string) (*stokev1.SparkApplicationSpec, error) {
+	all := params.Values{params.ScheduledTime: params.Time(t.In(loc))}
+	for name, v := range values {
+		all[params.Param(name)] = v
+	}
+	return params.Substitute(sched.Spec.Template.Application, all)
+}
+
+// workflowRunSpec is the template's workflow spec with the schedule's parameter values given to the
+// workflow's parameters of the same names; the workflow must declare each.
+func workflowRunSpec(sched *stokev1.ScheduledSparkApplication, values map[string]string) (*stokev1.SparkWorkflowSpec, error) {
+	wf := sched.Spec.Template.Workflow.DeepCopy()
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		i := slices.IndexFunc(wf.Parameters, func(p stokev1.WorkflowParameter) bool { return p.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("schedule parameter %q is not one of the workflow's parameters", name)
+		}
+		v := values[name]
+		wf.Parameters[i].Value = &v
+	}
+	return wf, nil
+}
+
+// BuildRun is the run of sched for logical time t (read in loc, the schedule's zone) with the given
+// parameter values (RunValues): a SparkApplication with t and the values substituted into the template, or
+// a SparkWorkflow of the workflow template with the values given to its parameters (it substitutes t itself,
+// from its scheduled-time annotation, along with its steps' outputs). `stoke server` builds a triggered run
+// with it too.
+func BuildRun(sched *stokev1.ScheduledSparkApplication, loc *time.Location, t time.Time, trigger stokev1.RunTrigger, name string, values map[string]string) (client.Object, error) {
 	tm := sched.Spec.Template.Metadata
 	labels := maps.Clone(tm.Labels)
 	if labels == nil {
@@ -80,7 +118,7 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	annotations[stokev1.AnnotationScheduledTime] = t.In(s.Location()).Format(time.RFC3339)
+	annotations[stokev1.AnnotationScheduledTime] = t.In(loc).Format(time.RFC3339)
 	annotations[stokev1.AnnotationRunTrigger] = string(trigger)
 	meta := metav1.ObjectMeta{
 		Namespace:   sched.Namespace,
@@ -91,10 +129,14 @@ func buildRun(sched *stokev1.ScheduledSparkApplication, s *schedule.Schedule, t 
 			*metav1.NewControllerRef(sched, stokev1.GroupVersion.WithKind("ScheduledSparkApplication")),
 		},
 	}
-	if wf := sched.Spec.Template.Workflow; wf != nil {
-		return &stokev1.SparkWorkflow{ObjectMeta: meta, Spec: *wf.DeepCopy()}, nil
+	if sched.Spec.Template.Workflow != nil {
+		wf, err := workflowRunSpec(sched, values)
+		if err != nil {
+			return nil, err
+		}
+		return &stokev1.SparkWorkflow{ObjectMeta: meta, Spec: *wf}, nil
 	}
-	spec, err := runSpec(sched, s, t)
+	spec, err := runSpec(sched, loc, t, values)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +155,7 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 			return err
 		}
 	}
-	obj, err := buildRun(p.sched, s, t, trigger, name)
+	obj, err := BuildRun(p.sched, s.Location(), t, trigger, name, RunValues(p.sched, nil))
 	if err != nil {
 		return fmt.Errorf("building run %s: %w", name, err) // validate substituted the same template
 	}
@@ -158,6 +200,56 @@ func (r *Reconciler) start(ctx context.Context, p *pass, s *schedule.Schedule, t
 		}
 	}
 	p.runs.active = append(p.runs.active, run{obj: obj, scheduled: t, trigger: trigger})
+	return nil
+}
+
+// releaseWaiting starts the runs HTTP triggers created as the concurrency policy allows (a waiting run is
+// created with spec.suspend true and the stoke.dev/awaiting-schedule annotation): under Allow at once, under
+// Forbid one at a time when nothing is active, under Replace the newest, replacing the active runs and
+// superseding older waiting ones. Runs still waiting are brought back by the active runs' ends.
+func (r *Reconciler) releaseWaiting(ctx context.Context, p *pass) error {
+	release := schedule.ReleaseWaiting(schedule.ConcurrencyPolicy(p.sched.Spec.ConcurrencyPolicy), activeRuns(p.runs.active), activeRuns(p.runs.waiting))
+	for _, name := range release.Replace {
+		if err := r.replace(ctx, p, name); err != nil {
+			return err
+		}
+	}
+	waiting := p.runs.waiting
+	p.runs.waiting = nil
+	for _, w := range waiting {
+		name := w.obj.GetName()
+		switch {
+		case slices.Contains(release.Supersede, name):
+			if err := r.Client.Delete(ctx, w.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+				return fmt.Errorf("deleting waiting run %s (concurrency policy Replace): %w", name, err)
+			}
+			appendRecent(&p.sched.Status, stokev1.ScheduledRun{
+				Name: name, ScheduledTime: metav1.NewTime(w.scheduled), Trigger: w.trigger,
+				Outcome: stokev1.RunReplaced, FinishTime: &metav1.Time{Time: p.now},
+				Message: "a later delivery replaced it before it started (concurrency policy Replace)",
+			}, recentRunsLimit(&p.sched.Spec))
+			r.event(p, "Normal", ReasonRunReplaced, "deleted waiting run %s: a later delivery replaces it (concurrency policy Replace)", name)
+		case slices.Contains(release.Start, name):
+			patch, err := json.Marshal(map[string]any{
+				"metadata": map[string]any{
+					"resourceVersion": w.obj.GetResourceVersion(),
+					"annotations":     map[string]any{stokev1.AnnotationAwaitingSchedule: nil},
+				},
+				"spec": map[string]any{"suspend": false},
+			})
+			if err != nil {
+				return err
+			}
+			if err := r.Client.Patch(ctx, w.obj, client.RawPatch(types.MergePatchType, patch)); err != nil {
+				return fmt.Errorf("starting waiting run %s: %w", name, client.IgnoreNotFound(err))
+			}
+			r.event(p, "Normal", ReasonRunStarted, "started run %s of trigger %s", name, w.obj.GetAnnotations()[stokev1.AnnotationTrigger])
+			metrics.ScheduleRunsStarted.WithLabelValues(p.sched.Namespace, string(stokev1.RunTriggerHTTP)).Inc()
+			p.runs.active = append(p.runs.active, w)
+		default:
+			p.runs.waiting = append(p.runs.waiting, w)
+		}
+	}
 	return nil
 }
 

@@ -28,6 +28,7 @@ const (
 	ReasonRunReplaced      = "RunReplaced"
 	ReasonRunNameTaken     = "RunNameTaken"
 	ReasonRunNowInvalid    = "RunNowInvalid"
+	ReasonRunStarted       = "RunStarted"
 	ReasonBackfillComplete = "BackfillComplete"
 )
 
