@@ -6,9 +6,9 @@
 #   hack/demo.sh --down     the same, then tear the cluster down
 #
 # Steps: cluster up (hack/cluster.sh), Spark image (hack/spark-image.sh), the operator image (make image,
-# imported into containerd), `helm upgrade --install` of charts/stoke into stoke-system (operator as a pod,
-# with the chart's RBAC only), the application submitted and followed until it ends, then the driver's
-# result line. The screen shows the steps and progress; everything else goes to the log file.
+# imported into containerd), `helm upgrade --install` of charts/stoke into stoke-system (operator and
+# stoke server as pods, with the chart's RBAC only), the application submitted and followed until it ends,
+# then the driver's result line and how to open the web dashboard as a demo user. The screen shows the steps and progress; everything else goes to the log file.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -65,7 +65,9 @@ installed=$SECONDS
 quiet "$HELM" upgrade --install stoke charts/stoke --kubeconfig "$KUBECONFIG_FILE" \
   --namespace "$STOKE_NS" --create-namespace \
   --set image.repository="${image%:*}" --set image.tag="${image##*:}" --set image.pullPolicy=Never \
-  --set "sparkJobNamespaces={$NS}" --wait --timeout 120s
+  --set "sparkJobNamespaces={$NS}" \
+  --set server.enabled=true --set server.service.type=NodePort --set server.defaultImage="stoke.local/spark:$version" \
+  --wait --timeout 120s
 echo "operator ready in $((SECONDS - installed))s: $(kubectl -n "$STOKE_NS" get pods -l app.kubernetes.io/component=operator --no-headers -o custom-columns=NAME:.metadata.name | tr '\n' ' ')"
 
 step "submit $APP"
@@ -100,6 +102,41 @@ if [ "$phase" != Succeeded ] || [ -z "$result" ]; then
 fi
 echo "driver $driver says: $result"
 echo "(${SECONDS}s since make demo began; operator logs: kubectl -n $STOKE_NS logs deployment/stoke-operator)"
+
+# The dashboard: stoke server on a NodePort of the local node, and a demo user who may run Spark jobs in
+# $NS (and nothing else), whose token signs in.
+quiet kubectl apply -f - <<YAML
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: demo-user, namespace: $NS}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: demo-user, namespace: $NS}
+rules:
+- apiGroups: [stoke.dev]
+  resources: [sparkapplications, sparkworkflows, scheduledsparkapplications]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [""]
+  resources: [pods, events]
+  verbs: [get, list]
+- apiGroups: [""]
+  resources: [pods/log]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: demo-user, namespace: $NS}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: demo-user}
+subjects: [{kind: ServiceAccount, name: demo-user, namespace: $NS}]
+YAML
+node_ip=$(kubectl get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}' 2>>"$LOG" || true)
+node_port=$(kubectl -n "$STOKE_NS" get service stoke-server -o jsonpath='{.spec.ports[0].nodePort}' 2>>"$LOG" || true)
+if [ -n "$node_ip" ] && [ -n "$node_port" ]; then
+  printf '\nWeb dashboard: http://%s:%s/#/ns/%s/apps (open spark-pi; "New from this" starts another run of it)\n' "$node_ip" "$node_port" "$NS"
+  printf 'Sign in with a token of the demo user (who may run jobs in %s only):\n  %s --kubeconfig %s -n %s create token demo-user --duration=24h\n' \
+    "$NS" "$KUBECTL" "$KUBECONFIG_FILE" "$NS"
+fi
 
 if $TEARDOWN; then
   step "teardown"

@@ -55,6 +55,8 @@ func (s *Server) routes() {
 	s.route(base+"/applications/{name}/rerun", nativeErrors, map[string]endpoint{http.MethodPost: {h: s.rerunApplication}})
 	s.route(base+"/applications/{name}/events", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.applicationEvents}})
 	s.route(base+"/applications/{name}/logs", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.applicationLogs, streams: true}})
+	s.route(base+"/applications/{name}/ui-session", nativeErrors, map[string]endpoint{http.MethodPost: {h: s.openUISession, public: true}})
+	s.route(base+"/applications/{name}/ui/{path...}", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.proxyUI, public: true}})
 
 	for _, k := range []*kind{kindWorkflows, kindSchedules} {
 		s.route(base+"/"+k.path, nativeErrors, map[string]endpoint{http.MethodGet: {h: s.listHandler(k), streams: true}})

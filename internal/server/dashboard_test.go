@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -330,5 +332,58 @@ func TestDashboardPipelinesAndSubmit(t *testing.T) {
 	if *created.Spec.Executor.Instances != 3 || *created.Spec.MainClass != *template.Spec.MainClass || created.Spec.Image != template.Spec.Image ||
 		created.Spec.Arguments[0] != "2000" {
 		t.Errorf("the submitted application: %+v", created.Spec)
+	}
+}
+
+// TestDashboardOpensTheSparkUI: the running application's "Open the Spark UI" button opens its driver's UI
+// through the server in a new tab, which holds none of the dashboard's session (no token, no opener).
+func TestDashboardOpensTheSparkUI(t *testing.T) {
+	ns, state := env.Namespace(t), env.Namespace(t)
+	url := startServer(t, state)
+	proxyRule := rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"pods/proxy"}, Verbs: []string{"get"}}
+	alice := newUser(t, ns, "alice", map[string][]rbacv1.PolicyRule{ns: append(append([]rbacv1.PolicyRule{}, editRules...), proxyRule)})
+	driver := httptest.NewServer(&fakeDriverUI{})
+	defer driver.Close()
+	app := pi(ns, "pi", nil)
+	mustCreate(t, app)
+	runningDriver(t, app, driver.Listener.Addr().String())
+
+	ctx := browser(t)
+	signIn(t, ctx, url, alice.token)
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(url+"/#/ns/"+ns+"/apps/pi"),
+		chromedp.WaitVisible(`#spark-ui button`),
+	); err != nil {
+		t.Fatalf("the application's page: %v", err)
+	}
+	opened := chromedp.WaitNewTarget(ctx, func(info *target.Info) bool { return info.Type == "page" })
+	if err := chromedp.Run(ctx, chromedp.Click(`#spark-ui button`)); err != nil {
+		t.Fatalf("clicking the button: %v", err)
+	}
+	var id target.ID
+	select {
+	case id = <-opened:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no tab opened")
+	}
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
+	defer cancel()
+	var text, location string
+	var token, opener bool
+	prefix := "/api/v1/namespaces/" + ns + "/applications/pi/ui"
+	if err := chromedp.Run(tab,
+		chromedp.WaitVisible(`a[href="`+prefix+`/stages/"]`),
+		chromedp.Text("body", &text),
+		chromedp.Location(&location),
+		chromedp.Evaluate(`!!sessionStorage.getItem("stoke.token")`, &token),
+		chromedp.Evaluate(`window.opener !== null`, &opener),
+	); err != nil {
+		t.Fatalf("the Spark UI tab: %v", err)
+	}
+	if !strings.HasSuffix(location, prefix+"/jobs/") || !strings.Contains(text, "path=/jobs/") {
+		t.Errorf("the tab shows %q at %s", text, location)
+	}
+	if token || opener {
+		t.Errorf("the UI's tab can reach the dashboard's session: token in its storage %v, opener %v", token, opener)
 	}
 }

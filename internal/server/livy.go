@@ -112,6 +112,12 @@ func (s *Server) toBatch(r *http.Request, app *stokev1.SparkApplication) batch {
 			}
 			u := fmt.Sprintf("%s://%s/api/v1/namespaces/%s/applications/%s/logs", scheme, r.Host, app.Namespace, app.Name)
 			b.AppInfo["driverLogUrl"] = &u
+			if cur.Outcome == "" {
+				// The UI itself needs the caller's identity, which a bare link cannot carry: the dashboard's
+				// page of the application opens it (POST ui-session) for whoever signs in.
+				ui := fmt.Sprintf("%s://%s/#/ns/%s/apps/%s", scheme, r.Host, app.Namespace, app.Name)
+				b.AppInfo["sparkUiUrl"] = &ui
+			}
 		}
 	}
 	return b

@@ -45,9 +45,13 @@ func openAPIFor(livyPrefix string) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// Endpoints are the served "METHOD /path" pairs, sorted, with the path wildcards the document uses.
+// Endpoints are the served "METHOD /path" pairs, sorted, with the path wildcards the document uses (a
+// wildcard that takes the rest of the path, {path...}, is written {path}).
 func (s *Server) Endpoints() []string {
-	out := append([]string(nil), s.endpoints...)
+	out := make([]string, 0, len(s.endpoints))
+	for _, e := range s.endpoints {
+		out = append(out, strings.ReplaceAll(e, "...}", "}"))
+	}
 	sort.Strings(out)
 	return out
 }

@@ -79,6 +79,7 @@ type Server struct {
 	authz  *authorizer
 	im     *impersonation
 	ids    *batchIDs
+	ui     *uiSessions
 	mux    *http.ServeMux
 	synced chan struct{}
 	// endpoints are the "METHOD /path" pairs served (Endpoints).
@@ -111,6 +112,7 @@ func New(opts Options) (*Server, error) {
 		authz:  &authorizer{clientset: cs},
 		im:     &impersonation{base: opts.Config, scheme: client.Options{Scheme: opts.Scheme}, clients: map[string]*callerClients{}},
 		ids:    &batchIDs{client: own, namespace: opts.Namespace},
+		ui:     &uiSessions{now: opts.Clock.Now},
 		mux:    http.NewServeMux(),
 		synced: make(chan struct{}),
 	}

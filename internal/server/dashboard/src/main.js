@@ -193,7 +193,7 @@ function AppDetail({ ns, name }) {
         <${Fields} rows=${[
           ["Phase", status.phase || "Pending"],
           ["Executors", status.executors && `${status.executors.running || 0} running of ${status.executors.requested || 0}`],
-          ["Spark UI", status.uiURL ? html`<a href=${status.uiURL}>${status.uiURL}</a>` : status.uiAddress],
+          ["Spark UI", html`<${SparkUI} ns=${ns} name=${name} status=${status} />`],
           ["Cost", usage && `${usage.driverCoreSeconds + usage.executorCoreSeconds} core-s, ${usage.driverMemoryGiBSeconds + usage.executorMemoryGiBSeconds} GiB-s`],
           ["Ended", status.terminationTime && when(status.terminationTime)],
         ]} />
@@ -224,6 +224,22 @@ function AppDetail({ ns, name }) {
         </tbody></table>
     </section>
   </main>`;
+}
+
+// SparkUI opens the running driver's Spark UI through the server in a new tab: a form posts the token (a
+// browser sends no header when it opens a tab) to ui-session, which answers with a cookie for that UI's
+// path and a redirect to it. The tab gets no handle on this one (noopener), nor its session storage.
+function SparkUI({ ns, name, status }) {
+  const cur = status.currentAttempt;
+  if (cur && cur.driverPodName && !cur.outcome) {
+    return html`<form id="spark-ui" method="post" target="_blank" rel="noopener noreferrer"
+        action=${`${apiBase(ns)}/applications/${encodeURIComponent(name)}/ui-session`}>
+      <input type="hidden" name="token" value=${session.token()} />
+      <button type="submit">Open the Spark UI</button>
+    </form>`;
+  }
+  if (status.uiURL) return html`<a href=${status.uiURL}>${status.uiURL}</a>`;
+  return status.uiAddress || "";
 }
 
 function Page({ route }) {

@@ -1,0 +1,4 @@
+package server
+
+// UnderPrefix exposes underPrefix to the table test.
+var UnderPrefix = underPrefix
