@@ -245,9 +245,19 @@ func (s *Server) livyGet(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.toBatch(r, app))
+	b := s.toBatch(r, app)
+	// As Livy, one batch carries the last lines of its log, for a caller who may read it.
+	if ok, _, err := s.authz.allowed(r.Context(), c, access{namespace: app.Namespace, verb: "get", resource: "pods", subresource: "log"}); err == nil && ok {
+		if lines, err := s.driverLogLines(r, c, app); err == nil {
+			b.Log = lines[max(len(lines)-batchLogLines, 0):]
+		}
+	}
+	writeJSON(w, http.StatusOK, b)
 	return nil
 }
+
+// batchLogLines is how many of the last log lines GET /batches/{id} carries, as Livy's batch view does.
+const batchLogLines = 10
 
 func (s *Server) livyState(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	app, err := s.batchByID(r, c)
@@ -299,26 +309,8 @@ func (s *Server) livyLog(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if err := s.authorizeIn(r.Context(), c, r, "", "get", "pods", "log", ""); err != nil {
 		return err
 	}
-	lines := []string{}
-	cc, err := s.im.clientsFor(c)
+	lines, err := s.driverLogLines(r, c, app)
 	if err != nil {
-		return err
-	}
-	if pod, container, serr := logs.Select(r.Context(), cc.client, app, logs.Target{}); serr == nil {
-		limit := int64(maxLivyLogBytes)
-		stream, err := cc.clientset.CoreV1().Pods(app.Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, LimitBytes: &limit}).Stream(r.Context())
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(stream)
-		stream.Close()
-		if err != nil {
-			return fmt.Errorf("reading the log of pod %s: %w", pod, err)
-		}
-		if len(data) > 0 {
-			lines = strings.Split(string(bytes.TrimRight(data, "\n")), "\n")
-		}
-	} else if err := notFoundUnlessAPI(serr); asHTTPError(err).status != http.StatusNotFound {
 		return err
 	}
 	total := len(lines)
@@ -330,4 +322,35 @@ func (s *Server) livyLog(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	b := s.toBatch(r, app)
 	writeJSON(w, http.StatusOK, map[string]any{"id": b.ID, "from": start, "total": total, "log": lines[start:end]})
 	return nil
+}
+
+// driverLogLines reads the batch's driver log as the caller (at most maxLivyLogBytes); no driver yet is an
+// empty log.
+func (s *Server) driverLogLines(r *http.Request, c *Caller, app *stokev1.SparkApplication) ([]string, error) {
+	lines := []string{}
+	cc, err := s.im.clientsFor(c)
+	if err != nil {
+		return nil, err
+	}
+	pod, container, serr := logs.Select(r.Context(), cc.client, app, logs.Target{})
+	if serr != nil {
+		if err := notFoundUnlessAPI(serr); asHTTPError(err).status != http.StatusNotFound {
+			return nil, err
+		}
+		return lines, nil
+	}
+	limit := int64(maxLivyLogBytes)
+	stream, err := cc.clientset.CoreV1().Pods(app.Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: container, LimitBytes: &limit}).Stream(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(stream)
+	stream.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the log of pod %s: %w", pod, err)
+	}
+	if len(data) > 0 {
+		lines = strings.Split(string(bytes.TrimRight(data, "\n")), "\n")
+	}
+	return lines, nil
 }

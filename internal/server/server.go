@@ -48,8 +48,11 @@ type Options struct {
 	FrontProxy *FrontProxy
 	// TokenReviewTTL is how long an accepted token's review is reused.
 	TokenReviewTTL time.Duration
-	Clock          clock.PassiveClock
-	Log            logr.Logger
+	// WatchReauthorize is how often a watch stream's access is reviewed again (default a minute), so that a
+	// revoked right ends the stream.
+	WatchReauthorize time.Duration
+	Clock            clock.PassiveClock
+	Log              logr.Logger
 }
 
 func (o *Options) defaults() {
@@ -61,6 +64,9 @@ func (o *Options) defaults() {
 	}
 	if o.TokenReviewTTL == 0 {
 		o.TokenReviewTTL = 10 * time.Second
+	}
+	if o.WatchReauthorize == 0 {
+		o.WatchReauthorize = time.Minute
 	}
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}

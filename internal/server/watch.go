@@ -14,12 +14,9 @@ import (
 // reconnects and gets a fresh snapshot); a stuck client never holds the informer back.
 const watchBuffer = 512
 
-// Timings of watch streams: a comment line keeps proxies from closing an idle stream, and the caller's
-// access is reviewed again, so a revoked right ends the stream.
-var (
-	watchKeepAlive = 15 * time.Second
-	watchReauthz   = time.Minute
-)
+// watchKeepAlive is how often a comment line keeps proxies from closing an idle stream (the caller's access
+// is reviewed again every Options.WatchReauthorize).
+const watchKeepAlive = 15 * time.Second
 
 // change is one event of a watch stream.
 type change struct {
@@ -112,7 +109,7 @@ func (s *Server) watchHandler(k *kind, w http.ResponseWriter, r *http.Request, c
 	defer syncCheck.Stop()
 	keepAlive := time.NewTicker(watchKeepAlive)
 	defer keepAlive.Stop()
-	reauthz := time.NewTicker(watchReauthz)
+	reauthz := time.NewTicker(s.opts.WatchReauthorize)
 	defer reauthz.Stop()
 	for {
 		select {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/server"
 )
 
 // sseEvent is one server-sent event of a watch stream.
@@ -201,5 +202,33 @@ func TestScheduleRunNowAndBackfill(t *testing.T) {
 	}
 	if code, _, body := call(t, "POST", api+"/run-now", alice.token, nil, nil); code != http.StatusConflict || !strings.Contains(body, "suspended") {
 		t.Errorf("run-now of a suspended schedule: %d %s", code, body)
+	}
+}
+
+// TestWatchEndsWhenTheRightIsRevoked: a stream's access is reviewed again while it is open, so removing the
+// caller's RoleBinding ends it with an ERROR event.
+func TestWatchEndsWhenTheRightIsRevoked(t *testing.T) {
+	ns, state := env.Namespace(t), env.Namespace(t)
+	url := startServer(t, state, func(o *server.Options) { o.WatchReauthorize = 200 * time.Millisecond })
+	carol := newUser(t, ns, "carol", map[string][]rbacv1.PolicyRule{ns: viewRules})
+	mustCreate(t, pi(ns, "a", nil))
+	events, code := openWatch(t, url+"/api/v1/namespaces/"+ns+"/applications?watch=true", carol.token)
+	if code != http.StatusOK {
+		t.Fatalf("opening the stream: %d", code)
+	}
+	for ev := next(t, events); ev.kind != "SYNCED"; ev = next(t, events) {
+	}
+	// Still allowed: the reviews pass and nothing but changes arrives.
+	select {
+	case ev := <-events:
+		t.Fatalf("unexpected %s while still allowed", ev.kind)
+	case <-time.After(time.Second):
+	}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "carol"}}
+	if err := env.Client.Delete(context.Background(), binding); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, events); ev.kind != "ERROR" {
+		t.Fatalf("after the RoleBinding was removed: %s, want ERROR", ev.kind)
 	}
 }

@@ -41,7 +41,8 @@ batch = LivyBatch.create(url, jar, auth=Bearer(token), class_name=cls, args=["4"
         "spark.kubernetes.driver.request.cores": "100m", "spark.kubernetes.executor.request.cores": "100m",
         "spark.ui.showConsoleProgress": "false"})
 state = batch.wait()
-print(json.dumps({"id": batch.batch_id, "state": state.value, "log": batch.log(size=1000)}))
+view = requests.get("%s/batches/%d" % (url, batch.batch_id), auth=Bearer(token)).json()
+print(json.dumps({"id": batch.batch_id, "state": state.value, "log": batch.log(size=1000), "batchLog": view["log"]}))
 `
 
 // TestLivyClientRunsSparkPi: an unmodified Livy client submits a real SparkPi to stoke server (installed by
@@ -73,15 +74,20 @@ func TestLivyClientRunsSparkPi(t *testing.T) {
 			t.Fatalf("the Livy client failed: %v\n%s", err, stderr.String())
 		}
 		var got struct {
-			ID    int64    `json:"id"`
-			State string   `json:"state"`
-			Log   []string `json:"log"`
+			ID       int64    `json:"id"`
+			State    string   `json:"state"`
+			Log      []string `json:"log"`
+			BatchLog []string `json:"batchLog"`
 		}
 		if err := json.Unmarshal(stdout, &got); err != nil {
 			t.Fatalf("client output %q: %v", stdout, err)
 		}
 		if got.State != "success" || !strings.Contains(strings.Join(got.Log, "\n"), "Pi is roughly 3.1") {
 			t.Errorf("batch %d ended %s; log:\n%s", got.ID, got.State, strings.Join(got.Log, "\n"))
+		}
+		// As Livy, the batch itself carries the last lines of its log.
+		if n := len(got.BatchLog); n == 0 || n > 10 || got.BatchLog[n-1] != got.Log[len(got.Log)-1] {
+			t.Errorf("the batch's log field: %q, want the last (at most 10) lines of %d", got.BatchLog, len(got.Log))
 		}
 		if app := get(t, ns, "livy-pi"); app.Labels["stoke.dev/livy-batch-id"] == "" || app.Status.Phase != "Succeeded" {
 			t.Errorf("the batch's application: %v %s", app.Labels, app.Status.Phase)
