@@ -618,6 +618,18 @@ func TestHistoryServer(t *testing.T) {
 	if port != 18080 {
 		t.Errorf("no History Server Service on port 18080")
 	}
+
+	// stoke server, when on, is given that History Server.
+	for _, d := range each[appsv1.Deployment](t, parse(t, render(t, append(args, "--set", "server.enabled=true")...)), "Deployment") {
+		if d.Labels["app.kubernetes.io/component"] == "server" {
+			want := "--history-server-url=http://stoke-history.stoke-system.svc:18080"
+			if !slices.Contains(d.Spec.Template.Spec.Containers[0].Args, want) {
+				t.Errorf("the server's args %q lack %s", d.Spec.Template.Spec.Containers[0].Args, want)
+			}
+			return
+		}
+	}
+	t.Error("no server Deployment with server.enabled=true")
 }
 
 // TestServerRBAC: the chart grants stoke server exactly the rules its code declares (server.ClusterRules

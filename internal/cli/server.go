@@ -25,6 +25,7 @@ type ServerOptions struct {
 	LivyPrefix     string
 	LivyCSRF       bool
 	DefaultImage   string
+	HistoryServer  string
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
 	ProxyCAFile    string
@@ -57,6 +58,7 @@ SubjectAccessReviews and makes writes as the caller (impersonation). See docs/se
 	f.StringVar(&o.LivyPrefix, "livy-prefix", "/livy", "path of the Livy-compatible API (a Livy client's URL is SERVER/PREFIX/NAMESPACE); empty turns it off")
 	f.BoolVar(&o.LivyCSRF, "livy-csrf", false, "require X-Requested-By on Livy's POST and DELETE, as livy.server.csrf-protection.enabled does")
 	f.StringVar(&o.DefaultImage, "default-image", "", "Spark image for submissions that name none (Livy batches without conf spark.kubernetes.container.image)")
+	f.StringVar(&o.HistoryServer, "history-server-url", "", "Spark History Server (http://host:port) whose pages of finished applications the server shows at .../applications/NAME/history/")
 	f.Int64Var(&o.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted")
 	f.DurationVar(&o.RequestTimeout, "request-timeout", 30*time.Second, "longest time a request that does not stream may take")
 	f.StringVar(&o.ProxyCAFile, "requestheader-client-ca-file", "", "trust the user and groups a front proxy passes in headers, when it presents a client certificate signed by these CAs (PEM; needs --tls-cert-file)")
@@ -103,7 +105,7 @@ func (o *ServerOptions) Run(cmd *cobra.Command) error {
 	}
 	srv, err := server.New(server.Options{
 		Config: restConfig, Scheme: operator.Scheme(), Namespace: ns, LivyPrefix: o.LivyPrefix, LivyCSRF: o.LivyCSRF,
-		DefaultImage: o.DefaultImage, MaxBodyBytes: o.MaxBodyBytes, FrontProxy: proxy, RequestTimeout: o.RequestTimeout, Log: log.WithName("server"),
+		DefaultImage: o.DefaultImage, HistoryServerURL: o.HistoryServer, MaxBodyBytes: o.MaxBodyBytes, FrontProxy: proxy, RequestTimeout: o.RequestTimeout, Log: log.WithName("server"),
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ const (
 func (s *Server) routes() {
 	base := nativeAPIBasePath
 	s.route("/api/v1/whoami", nativeErrors, map[string]endpoint{http.MethodGet: {h: whoami}})
+	s.route("/api/v1/features", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.features}})
 	s.route(base+"/applications", nativeErrors, map[string]endpoint{
 		http.MethodGet:  {h: s.listHandler(kindApplications), streams: true},
 		http.MethodPost: {h: s.createApplication},
@@ -57,6 +58,7 @@ func (s *Server) routes() {
 	s.route(base+"/applications/{name}/logs", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.applicationLogs, streams: true}})
 	s.route(base+"/applications/{name}/ui-session", nativeErrors, map[string]endpoint{http.MethodPost: {h: s.openUISession, public: true}})
 	s.route(base+"/applications/{name}/ui/{path...}", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.proxyUI, public: true}})
+	s.route(base+"/applications/{name}/history/{path...}", nativeErrors, map[string]endpoint{http.MethodGet: {h: s.proxyHistory, public: true}})
 
 	for _, k := range []*kind{kindWorkflows, kindSchedules} {
 		s.route(base+"/"+k.path, nativeErrors, map[string]endpoint{http.MethodGet: {h: s.listHandler(k), streams: true}})
@@ -93,6 +95,12 @@ func whoami(w http.ResponseWriter, _ *http.Request, c *Caller) error {
 		groups = []string{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": c.Name, "groups": groups})
+	return nil
+}
+
+// features tells clients (the dashboard) what this server offers beyond the API every server has.
+func (s *Server) features(w http.ResponseWriter, _ *http.Request, _ *Caller) error {
+	writeJSON(w, http.StatusOK, map[string]any{"historyServer": s.history != nil, "livyPrefix": s.opts.LivyPrefix})
 	return nil
 }
 

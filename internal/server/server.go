@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -48,6 +49,9 @@ type Options struct {
 	FrontProxy *FrontProxy
 	// TokenReviewTTL is how long an accepted token's review is reused.
 	TokenReviewTTL time.Duration
+	// HistoryServerURL is the Spark History Server the server shows finished applications' pages from
+	// (http://host:port, reachable from the server); empty: none.
+	HistoryServerURL string
 	// WatchReauthorize is how often a watch stream's access is reviewed again (default a minute), so that a
 	// revoked right ends the stream.
 	WatchReauthorize time.Duration
@@ -78,16 +82,18 @@ func (o *Options) defaults() {
 
 // Server serves the API. Create it with New and start its cache with Start before serving.
 type Server struct {
-	opts   Options
-	cache  cache.Cache
-	own    client.Client
-	authn  *authenticator
-	authz  *authorizer
-	im     *impersonation
-	ids    *batchIDs
-	ui     *uiSessions
-	mux    *http.ServeMux
-	synced chan struct{}
+	opts  Options
+	cache cache.Cache
+	own   client.Client
+	authn *authenticator
+	authz *authorizer
+	im    *impersonation
+	ids   *batchIDs
+	ui    *uiSessions
+	// history is the Spark History Server, when one is configured.
+	history *url.URL
+	mux     *http.ServeMux
+	synced  chan struct{}
 	// endpoints are the "METHOD /path" pairs served (Endpoints).
 	endpoints []string
 }
@@ -121,6 +127,13 @@ func New(opts Options) (*Server, error) {
 		ui:     &uiSessions{now: opts.Clock.Now},
 		mux:    http.NewServeMux(),
 		synced: make(chan struct{}),
+	}
+	if opts.HistoryServerURL != "" {
+		u, err := url.Parse(opts.HistoryServerURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("the History Server URL %q: want http(s)://host:port", opts.HistoryServerURL)
+		}
+		s.history = u
 	}
 	s.routes()
 	if err := s.serveOpenAPI(); err != nil {

@@ -24,13 +24,15 @@ import (
 	"github.com/stokehq/stoke/internal/spark"
 )
 
-// The live Spark UI of a running driver, through the server: GET .../applications/{name}/ui/... is proxied
-// to the driver pod's UI port, with X-Forwarded-Context naming the path prefix so that Spark writes its
-// links and redirects under it. Access is the caller's: get on the application (SubjectAccessReview), get on
-// the driver pod (read as the caller) and get on pods/proxy for it (SubjectAccessReview), as `kubectl
-// port-forward` or the API server's pod proxy would demand. A browser cannot send a bearer token when it
-// follows a link, so POST .../ui-session exchanges the caller's token for a cookie that holds a random
-// ticket, valid for one application's UI path only, for an hour, in this replica's memory.
+// The Spark UI through the server. GET .../applications/{name}/ui/... is the live UI of the running driver,
+// proxied to the driver pod's UI port; GET .../applications/{name}/history/... is the application's pages
+// in the Spark History Server (Options.HistoryServerURL), and only its own. Both send X-Forwarded-Context
+// naming the path prefix, so that Spark writes its links under it. Access is the caller's: get on the
+// application (SubjectAccessReview) for both; for the live UI also get on the driver pod (read as the
+// caller) and get on pods/proxy for it, as `kubectl port-forward` or the API server's pod proxy would
+// demand. A browser cannot send a bearer token when it follows a link, so POST .../ui-session exchanges the
+// caller's token for a cookie that holds a random ticket, valid for one application's paths only, for an
+// hour, in this replica's memory.
 const (
 	uiSessionCookie = "stoke-ui"
 	uiSessionTTL    = time.Hour
@@ -40,10 +42,14 @@ const (
 	maxUISessions = 10000
 )
 
-// uiPrefix is the path under which an application's UI is served.
-func uiPrefix(ns, name string) string {
-	return "/api/v1/namespaces/" + ns + "/applications/" + name + "/ui"
+// appPath is the path of an application in the REST API; its live UI is under appPath/ui, its History
+// Server pages under appPath/history, and a browser's ticket cookie is scoped to appPath/.
+func appPath(ns, name string) string {
+	return "/api/v1/namespaces/" + ns + "/applications/" + name
 }
+
+func uiPrefix(ns, name string) string      { return appPath(ns, name) + "/ui" }
+func historyPrefix(ns, name string) string { return appPath(ns, name) + "/history" }
 
 // uiTarget is where a driver's UI answers, and for whom it was checked.
 type uiTarget struct {
@@ -56,7 +62,10 @@ type uiSession struct {
 	caller   *Caller
 	ns, name string
 	expires  time.Time
-	target   *uiTarget
+	// target is the live UI's driver, as last checked (nil: not checked yet).
+	target *uiTarget
+	// readChecked is when the caller's access to the application was last reviewed.
+	readChecked time.Time
 }
 
 // uiSessions are the tickets handed out by POST ui-session.
@@ -103,10 +112,10 @@ func (u *uiSessions) lookup(ticket, ns, name string) *uiSession {
 	return s
 }
 
-func (u *uiSessions) update(s *uiSession, target *uiTarget) {
+func (u *uiSessions) update(s *uiSession, f func(*uiSession)) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	s.target = target
+	f(s)
 }
 
 // checkUI makes the access checks for c on the application's UI and finds its driver.
@@ -151,12 +160,14 @@ func phaseOf(app *stokev1.SparkApplication) string {
 
 // uiSessionResponse answers POST ui-session.
 type uiSessionResponse struct {
-	// URL is the UI's address on this server (a path), which the cookie opens.
+	// URL is the address on this server (a path) of the live UI while the driver runs, else of the
+	// application's History Server pages; the cookie opens both.
 	URL     string      `json:"url"`
 	Expires metav1.Time `json:"expires"`
 }
 
-// openUISession checks the caller's access to the application's UI and sets the cookie that opens it. It
+// openUISession checks the caller's access to the application's UI and sets the cookie that opens it: the
+// live UI while its driver runs, else its History Server pages when the server knows a History Server. It
 // takes the token from the Authorization header, or from a form's "token" field: the dashboard posts a form
 // into a new tab (a browser opens a tab only on the user's own click, and a form cannot send headers), and
 // is then redirected (303) to the UI. A token in a form is no ambient credential, so the form cannot be
@@ -179,55 +190,153 @@ func (s *Server) openUISession(w http.ResponseWriter, r *http.Request, _ *Caller
 		return err
 	}
 	ns, name := r.PathValue("ns"), r.PathValue("name")
-	target, err := s.checkUI(ctx, c, r)
+	obj, err := s.cached(ctx, c, r, kindApplications)
 	if err != nil {
 		return err
 	}
-	ticket, expires := s.ui.mint(c, ns, name, target)
-	prefix := uiPrefix(ns, name) + "/"
-	http.SetCookie(w, &http.Cookie{Name: uiSessionCookie, Value: ticket, Path: prefix, Expires: expires,
-		MaxAge: int(uiSessionTTL.Seconds()), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	w.Header().Set("Cache-Control", "no-store")
-	if form {
-		http.Redirect(w, r, prefix, http.StatusSeeOther)
-		return nil
-	}
-	writeJSON(w, http.StatusOK, uiSessionResponse{URL: prefix, Expires: metav1.NewTime(expires)})
-	return nil
-}
-
-// proxyUI serves one request of an application's Spark UI from its driver.
-func (s *Server) proxyUI(w http.ResponseWriter, r *http.Request, _ *Caller) error {
-	ctx := r.Context()
-	ns, name := r.PathValue("ns"), r.PathValue("name")
+	app := obj.(*stokev1.SparkApplication)
 	var target *uiTarget
-	c, err := s.authn.authenticate(ctx, r)
-	switch {
-	case err == nil:
+	where := uiPrefix(ns, name) + "/"
+	if cur := app.Status.CurrentAttempt; s.history == nil || cur != nil && cur.DriverPodName != "" && cur.Outcome == "" {
 		if target, err = s.checkUI(ctx, c, r); err != nil {
 			return err
 		}
-	case errors.Is(err, errUnauthenticated):
-		cookie, cerr := r.Cookie(uiSessionCookie)
-		var session *uiSession
-		if cerr == nil {
-			session = s.ui.lookup(cookie.Value, ns, name)
+	} else {
+		if len(attemptIDs(app)) == 0 {
+			return errorf(http.StatusConflict, "Conflict", "application %q has no running driver and no attempt with a Spark application id for the History Server to show", name)
 		}
-		if session == nil {
-			return errorf(http.StatusUnauthorized, "Unauthorized",
-				"a valid Kubernetes bearer token, or the cookie POST %s-session sets, is required", uiPrefix(ns, name))
-		}
-		target = session.target
-		if s.opts.Clock.Now().Sub(target.checked) >= uiRecheck || !s.sameDriver(ctx, ns, name, target.pod) {
-			if target, err = s.checkUI(ctx, session.caller, r); err != nil {
-				return err
-			}
-			s.ui.update(session, target)
-		}
-	default:
+		where = historyPrefix(ns, name) + "/"
+	}
+	ticket, expires := s.ui.mint(c, ns, name, target)
+	http.SetCookie(w, &http.Cookie{Name: uiSessionCookie, Value: ticket, Path: appPath(ns, name) + "/", Expires: expires,
+		MaxAge: int(uiSessionTTL.Seconds()), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Cache-Control", "no-store")
+	if form {
+		http.Redirect(w, r, where, http.StatusSeeOther)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, uiSessionResponse{URL: where, Expires: metav1.NewTime(expires)})
+	return nil
+}
+
+// caller is who a UI request is from: its token (or front proxy), else its ticket cookie's caller.
+func (s *Server) uiCaller(ctx context.Context, r *http.Request) (*Caller, *uiSession, error) {
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	c, err := s.authn.authenticate(ctx, r)
+	switch {
+	case err == nil:
+		return c, nil, nil
+	case !errors.Is(err, errUnauthenticated):
+		return nil, nil, err
+	}
+	cookie, cerr := r.Cookie(uiSessionCookie)
+	var session *uiSession
+	if cerr == nil {
+		session = s.ui.lookup(cookie.Value, ns, name)
+	}
+	if session == nil {
+		return nil, nil, errorf(http.StatusUnauthorized, "Unauthorized",
+			"a valid Kubernetes bearer token, or the cookie POST %s/ui-session sets, is required", appPath(ns, name))
+	}
+	return session.caller, session, nil
+}
+
+// proxyUI serves one request of an application's live Spark UI from its driver.
+func (s *Server) proxyUI(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	ctx := r.Context()
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	c, session, err := s.uiCaller(ctx, r)
+	if err != nil {
 		return err
 	}
-	s.uiProxy(target, uiPrefix(ns, name)).ServeHTTP(w, r)
+	var target *uiTarget
+	if session != nil {
+		target = session.target
+	}
+	if target == nil || s.opts.Clock.Now().Sub(target.checked) >= uiRecheck || !s.sameDriver(ctx, ns, name, target.pod) {
+		if target, err = s.checkUI(ctx, c, r); err != nil {
+			return err
+		}
+		if session != nil {
+			s.ui.update(session, func(u *uiSession) { u.target = target })
+		}
+	}
+	backend := &url.URL{Scheme: "http", Host: target.address}
+	s.proxyTo(backend, uiPrefix(ns, name), "the Spark UI of driver "+target.pod+" (it opens a few seconds after the driver starts)").ServeHTTP(w, r)
+	return nil
+}
+
+// attemptIDs are the Spark application ids of the application's recorded attempts, newest first: the ids
+// its event logs, and so the History Server, know it by.
+func attemptIDs(app *stokev1.SparkApplication) []string {
+	var ids []string
+	if cur := app.Status.CurrentAttempt; cur != nil && cur.SparkApplicationID != "" {
+		ids = append(ids, cur.SparkApplicationID)
+	}
+	for i := len(app.Status.PastAttempts) - 1; i >= 0; i-- {
+		if id := app.Status.PastAttempts[i].SparkApplicationID; id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// historyPathAllowed reports whether a History Server path belongs to one of the application's attempts
+// (its pages, its REST API) or is a static asset: the History Server shows every application, and the server
+// shows only the caller's.
+func historyPathAllowed(path string, ids []string) bool {
+	if strings.HasPrefix(path, "static/") {
+		return true
+	}
+	for _, id := range ids {
+		for _, base := range []string{"history/" + id, "api/v1/applications/" + id} {
+			if path == base || strings.HasPrefix(path, base+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// proxyHistory serves one request of an application's pages in the Spark History Server.
+func (s *Server) proxyHistory(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	ctx := r.Context()
+	ns, name := r.PathValue("ns"), r.PathValue("name")
+	if s.history == nil {
+		return notFound("this server knows no Spark History Server (stoke server --history-server-url; the chart sets it with historyServer.enabled)")
+	}
+	c, session, err := s.uiCaller(ctx, r)
+	if err != nil {
+		return err
+	}
+	app := &stokev1.SparkApplication{}
+	if session != nil && s.opts.Clock.Now().Sub(session.readChecked) < uiRecheck {
+		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
+			return notFound("application %q not found in namespace %q", name, ns)
+		}
+	} else {
+		obj, err := s.cached(ctx, c, r, kindApplications)
+		if err != nil {
+			return err
+		}
+		app = obj.(*stokev1.SparkApplication)
+		if session != nil {
+			s.ui.update(session, func(u *uiSession) { u.readChecked = s.opts.Clock.Now() })
+		}
+	}
+	ids := attemptIDs(app)
+	if len(ids) == 0 {
+		return errorf(http.StatusConflict, "Conflict", "no attempt of %q has a Spark application id yet, so the History Server has nothing of it", name)
+	}
+	path := r.PathValue("path")
+	if path == "" {
+		http.Redirect(w, r, historyPrefix(ns, name)+"/history/"+ids[0]+"/", http.StatusFound)
+		return nil
+	}
+	if !historyPathAllowed(path, ids) {
+		return notFound("the History Server's %q is not a page of application %q (its attempts: %s)", "/"+path, name, strings.Join(ids, ", "))
+	}
+	s.proxyTo(s.history, historyPrefix(ns, name), "the Spark History Server").ServeHTTP(w, r)
 	return nil
 }
 
@@ -242,15 +351,15 @@ func (s *Server) sameDriver(ctx context.Context, ns, name, pod string) bool {
 	return cur != nil && cur.Outcome == "" && cur.DriverPodName == pod
 }
 
-// uiProxy forwards to the driver's UI. The caller's credentials (token, cookies, a front proxy's identity
-// headers) never reach the driver, and the driver cannot set cookies, widen a service worker's scope or
-// clear the site's data on this server's origin: its code is the application's, not the server's.
-func (s *Server) uiProxy(target *uiTarget, prefix string) *httputil.ReverseProxy {
-	backend := &url.URL{Scheme: "http", Host: target.address}
+// proxyTo forwards to a Spark UI (a driver's, or the History Server) at backend, under prefix on this
+// server. The caller's credentials (token, cookies, a front proxy's identity headers) never reach it, and it
+// cannot set cookies, widen a service worker's scope or clear the site's data on this server's origin: a
+// driver's code is the application's, not the server's.
+func (s *Server) proxyTo(backend *url.URL, prefix, what string) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(backend)
-			pr.Out.URL.Path = "/" + pr.In.PathValue("path")
+			pr.Out.URL.Path = strings.TrimSuffix(backend.Path, "/") + "/" + pr.In.PathValue("path")
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = pr.In.Host
 			for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
@@ -260,7 +369,7 @@ func (s *Server) uiProxy(target *uiTarget, prefix string) *httputil.ReverseProxy
 				pr.Out.Header.Del(p.UserHeader)
 				pr.Out.Header.Del(p.GroupHeader)
 			}
-			// Spark prefixes its links and redirects with this (UIUtils.uiRoot), unless the application set
+			// Spark prefixes its links with this (UIUtils.uiRoot), unless the application set
 			// spark.ui.proxyBase itself.
 			pr.Out.Header.Set("X-Forwarded-Context", prefix)
 			pr.SetXForwarded()
@@ -278,7 +387,7 @@ func (s *Server) uiProxy(target *uiTarget, prefix string) *httputil.ReverseProxy
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			nativeErrors(w, &httpError{status: http.StatusBadGateway, reason: "BadGateway",
-				message: fmt.Sprintf("the Spark UI of driver %s did not answer (it opens a few seconds after the driver starts): %v", target.pod, err)})
+				message: fmt.Sprintf("%s did not answer: %v", what, err)})
 		},
 	}
 }

@@ -165,7 +165,7 @@ func TestSparkUIThroughTheServer(t *testing.T) {
 		t.Fatalf("ui-session: %d %s %v", code, body, hdr)
 	}
 	c := cookies[0]
-	if c.Name != "stoke-ui" || c.Path != prefix+"/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 3600 {
+	if c.Name != "stoke-ui" || c.Path != "/api/v1/namespaces/"+ns+"/applications/pi/" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.MaxAge != 3600 {
 		t.Errorf("the cookie: %+v", c)
 	}
 	withCookie := []string{"Cookie", c.Name + "=" + c.Value}
@@ -223,5 +223,94 @@ func TestUnderPrefix(t *testing.T) {
 		if got := server.UnderPrefix(location, prefix, hosts...); got != want {
 			t.Errorf("underPrefix(%q) = %q, want %q", location, got, want)
 		}
+	}
+}
+
+// fakeHistoryServer answers as Spark's History Server does behind a proxy, for any application.
+type fakeHistoryServer struct{ fakeDriverUI }
+
+func (f *fakeHistoryServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.seen = append(f.seen, r.Clone(context.Background()))
+	f.mu.Unlock()
+	base := r.Header.Get("X-Forwarded-Context")
+	if id, ok := strings.CutPrefix(r.URL.Path, "/history/"); ok && !strings.Contains(id, "/") {
+		http.Redirect(w, r, "http://"+r.Host+"/history/"+id+"/jobs/", http.StatusFound)
+		return
+	}
+	_, _ = io.WriteString(w, `<a href="`+base+r.URL.Path+`stages/">stages</a> path=`+r.URL.Path)
+}
+
+func TestHistoryServerThroughTheServer(t *testing.T) {
+	ns, state := env.Namespace(t), env.Namespace(t)
+	hs := &fakeHistoryServer{}
+	history := httptest.NewServer(hs)
+	defer history.Close()
+	base := startServer(t, state, func(o *server.Options) { o.HistoryServerURL = history.URL })
+	plain := startServer(t, env.Namespace(t)) // no History Server
+	alice := newUser(t, ns, "alice", map[string][]rbacv1.PolicyRule{ns: editRules})
+	stranger := newUser(t, ns, "stranger", nil)
+	app := pi(ns, "done", nil)
+	mustCreate(t, app)
+	code := int32(0)
+	setPhase(t, app, stokev1.PhaseSucceeded, &stokev1.Attempt{Number: 2, SparkApplicationID: "spark-b", Outcome: stokev1.OutcomeSucceeded, ExitCode: &code})
+	app.Status.PastAttempts = []stokev1.Attempt{{Number: 1, SparkApplicationID: "spark-a", Outcome: stokev1.OutcomeApplicationFailure}}
+	if err := env.Client.Status().Update(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "/api/v1/namespaces/" + ns + "/applications/done/history"
+	eventually(t, "the server's cache sees the finished application", func() bool {
+		resp, _ := raw(t, "GET", base+prefix+"/", alice.token, nil)
+		return resp.StatusCode == http.StatusFound && resp.Header.Get("Location") == prefix+"/history/spark-b/"
+	})
+	// The History Server's own redirect comes back under the prefix; its pages and assets pass.
+	resp, _ := raw(t, "GET", base+prefix+"/history/spark-b", alice.token, nil)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != prefix+"/history/spark-b/jobs/" {
+		t.Errorf("GET history/spark-b: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for _, path := range []string{"/history/spark-b/jobs/", "/history/spark-a/stages/", "/api/v1/applications/spark-b/jobs", "/static/webui.js"} {
+		resp, body := raw(t, "GET", base+prefix+path, alice.token, nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "path="+path) {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if seen := hs.last(); seen.Header.Get("X-Forwarded-Context") != prefix || seen.Header.Get("Authorization") != "" {
+		t.Errorf("the History Server got headers %v", seen.Header)
+	}
+	// Nothing of other applications: not their pages, not the list of all of them.
+	for _, path := range []string{"/history/spark-other/", "/api/v1/applications", "/api/v1/applications/spark-other", "/history/spark-bb/"} {
+		if resp, body := raw(t, "GET", base+prefix+path, alice.token, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s, want 404", path, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := raw(t, "GET", base+prefix+"/history/spark-b/", stranger.token, nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a stranger: %d", resp.StatusCode)
+	}
+
+	// A finished application's ui-session leads to the History Server, and its cookie opens it.
+	var session struct{ URL string }
+	code2, hdr, body := call(t, "POST", base+"/api/v1/namespaces/"+ns+"/applications/done/ui-session", alice.token, nil, &session)
+	cookies := (&http.Response{Header: hdr}).Cookies()
+	if code2 != http.StatusOK || session.URL != prefix+"/" || len(cookies) != 1 {
+		t.Fatalf("ui-session of a finished application: %d %s", code2, body)
+	}
+	if resp, body := raw(t, "GET", base+prefix+"/history/spark-b/jobs/", "", nil, "Cookie", cookies[0].Name+"="+cookies[0].Value); resp.StatusCode != http.StatusOK {
+		t.Errorf("the History Server with the cookie: %d %s", resp.StatusCode, body)
+	}
+	var features struct{ HistoryServer bool }
+	if call(t, "GET", base+"/api/v1/features", alice.token, nil, &features); !features.HistoryServer {
+		t.Error("features: historyServer false")
+	}
+
+	// A server without a History Server says so.
+	eventually(t, "the plain server's cache", func() bool {
+		resp, _ := raw(t, "GET", plain+"/api/v1/namespaces/"+ns+"/applications/done", alice.token, nil)
+		return resp.StatusCode == http.StatusOK
+	})
+	if resp, body := raw(t, "GET", plain+prefix+"/", alice.token, nil); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "history-server-url") {
+		t.Errorf("no History Server: %d %s", resp.StatusCode, body)
+	}
+	if code, _, body := call(t, "POST", plain+"/api/v1/namespaces/"+ns+"/applications/done/ui-session", alice.token, nil, nil); code != http.StatusConflict {
+		t.Errorf("ui-session of a finished application without a History Server: %d %s", code, body)
 	}
 }

@@ -18,6 +18,8 @@ import (
 // TestSparkUIThroughStokeServer: a real driver's Spark UI through the chart-installed stoke server, as a user
 // with a Role in the namespace only: with a token, Spark's redirect and every link stay under the server's
 // path (X-Forwarded-Context), its REST API answers there, and a browser's ui-session cookie opens it too.
+// Once the application has ended, its pages in the chart's History Server open the same way, and no other
+// application's.
 func TestSparkUIThroughStokeServer(t *testing.T) {
 	if h.Chart == nil {
 		t.Skip("stoke server is installed by the chart (STOKE_E2E_OPERATOR=chart)")
@@ -66,7 +68,40 @@ func TestSparkUIThroughStokeServer(t *testing.T) {
 		if page, err := getWith(server+prefix+"/", prefix+"/jobs/", 10*time.Second, "Cookie", cookies[0].Name+"="+cookies[0].Value); err != nil || !strings.Contains(page, prefix+"/stages/") {
 			t.Errorf("the UI with the cookie: %v", err)
 		}
+
+		// Once it has ended, its pages in the chart's History Server, through the server, and only its own.
+		if got := waitPhase(t, ns, "live", jobTimeout, stokev1.PhaseSucceeded, stokev1.PhaseFailed); got.Status.Phase != stokev1.PhaseSucceeded {
+			t.Fatalf("the application ended %s", got.Status.Phase)
+		}
+		history := "/api/v1/namespaces/" + ns + "/applications/live/history"
+		page, err = getWith(server+history+"/", history+"/history/"+id+"/jobs/", 2*time.Minute, bearer...)
+		if err != nil {
+			t.Fatalf("the History Server through stoke server: %v", err)
+		}
+		if !strings.Contains(page, history+"/history/"+id+"/stages/") {
+			t.Errorf("the History Server's jobs page does not link under %s:\n%s", history, tail(page, 30))
+		}
+		resp, err = http.DefaultClient.Do(mustRequest(t, server+history+"/api/v1/applications", bearer...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the History Server's list of every application through the server: %s, want 404", resp.Status)
+		}
 	})
+}
+
+func mustRequest(t *testing.T, url string, headers ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req
 }
 
 // getWith GETs url with the headers until it answers 200 at the path want (after redirects), and returns

@@ -226,16 +226,32 @@ function AppDetail({ ns, name }) {
   </main>`;
 }
 
-// SparkUI opens the running driver's Spark UI through the server in a new tab: a form posts the token (a
-// browser sends no header when it opens a tab) to ui-session, which answers with a cookie for that UI's
-// path and a redirect to it. The tab gets no handle on this one (noopener), nor its session storage.
+// features are what this server offers beyond the common API (read once).
+let featuresOnce;
+function useFeatures() {
+  const [features, setFeatures] = useState({});
+  useEffect(() => {
+    featuresOnce = featuresOnce || get("/api/v1/features").catch(() => ({}));
+    featuresOnce.then(setFeatures);
+  }, []);
+  return features;
+}
+
+// SparkUI opens the Spark UI through the server in a new tab: the running driver's live UI, or a finished
+// run's pages in the History Server. A form posts the token (a browser sends no header when it opens a tab)
+// to ui-session, which answers with a cookie for this application's paths and a redirect to the UI. The tab
+// gets no handle on this one (noopener), nor its session storage.
 function SparkUI({ ns, name, status }) {
+  const features = useFeatures();
   const cur = status.currentAttempt;
-  if (cur && cur.driverPodName && !cur.outcome) {
+  const live = cur && cur.driverPodName && !cur.outcome;
+  const ids = [...(status.pastAttempts || []), ...(cur ? [cur] : [])].filter((a) => a.sparkApplicationID);
+  const history = !live && features.historyServer && ids.length > 0;
+  if (live || history) {
     return html`<form id="spark-ui" method="post" target="_blank" rel="noopener noreferrer"
         action=${`${apiBase(ns)}/applications/${encodeURIComponent(name)}/ui-session`}>
       <input type="hidden" name="token" value=${session.token()} />
-      <button type="submit">Open the Spark UI</button>
+      <button type="submit">${live ? "Open the Spark UI" : "Open in the History Server"}</button>
     </form>`;
   }
   if (status.uiURL) return html`<a href=${status.uiURL}>${status.uiURL}</a>`;
