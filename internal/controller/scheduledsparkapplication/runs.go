@@ -220,15 +220,9 @@ func (r *Reconciler) releaseWaiting(ctx context.Context, p *pass) error {
 		name := w.obj.GetName()
 		switch {
 		case slices.Contains(release.Supersede, name):
-			if err := r.Client.Delete(ctx, w.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
-				return fmt.Errorf("deleting waiting run %s (concurrency policy Replace): %w", name, err)
+			if err := r.dropReplaced(ctx, p, w, "a later delivery replaced it before it started (concurrency policy Replace)"); err != nil {
+				return err
 			}
-			appendRecent(&p.sched.Status, stokev1.ScheduledRun{
-				Name: name, ScheduledTime: metav1.NewTime(w.scheduled), Trigger: w.trigger,
-				Outcome: stokev1.RunReplaced, FinishTime: &metav1.Time{Time: p.now},
-				Message: "a later delivery replaced it before it started (concurrency policy Replace)",
-			}, recentRunsLimit(&p.sched.Spec))
-			r.event(p, "Normal", ReasonRunReplaced, "deleted waiting run %s: a later delivery replaces it (concurrency policy Replace)", name)
 		case slices.Contains(release.Start, name):
 			patch, err := json.Marshal(map[string]any{
 				"metadata": map[string]any{
@@ -253,21 +247,30 @@ func (r *Reconciler) releaseWaiting(ctx context.Context, p *pass) error {
 	return nil
 }
 
+// dropReplaced deletes a run the Replace policy displaces (an active run, or an older waiting one) and
+// records it as Replaced, saying why.
+func (r *Reconciler) dropReplaced(ctx context.Context, p *pass, displaced run, why string) error {
+	name := displaced.obj.GetName()
+	if err := r.Client.Delete(ctx, displaced.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting run %s (concurrency policy Replace): %w", name, err)
+	}
+	appendRecent(&p.sched.Status, stokev1.ScheduledRun{
+		Name: name, ScheduledTime: metav1.NewTime(displaced.scheduled), Trigger: displaced.trigger,
+		Outcome: stokev1.RunReplaced, FinishTime: &metav1.Time{Time: p.now}, Message: why,
+	}, recentRunsLimit(&p.sched.Spec))
+	r.event(p, "Normal", ReasonRunReplaced, "deleted run %s: %s", name, why)
+	return nil
+}
+
 // replace deletes an active run for the Replace policy and records it.
 func (r *Reconciler) replace(ctx context.Context, p *pass, name string) error {
 	for i, a := range p.runs.active {
 		if a.obj.GetName() != name {
 			continue
 		}
-		if err := r.Client.Delete(ctx, a.obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting run %s (concurrency policy Replace): %w", name, err)
+		if err := r.dropReplaced(ctx, p, a, "deleted by concurrency policy Replace"); err != nil {
+			return err
 		}
-		appendRecent(&p.sched.Status, stokev1.ScheduledRun{
-			Name: name, ScheduledTime: metav1.NewTime(a.scheduled), Trigger: a.trigger,
-			Outcome: stokev1.RunReplaced, FinishTime: &metav1.Time{Time: p.now},
-			Message: "deleted by concurrency policy Replace",
-		}, recentRunsLimit(&p.sched.Spec))
-		r.event(p, "Normal", ReasonRunReplaced, "deleted active run %s (concurrency policy Replace)", name)
 		p.runs.active = append(p.runs.active[:i:i], p.runs.active[i+1:]...)
 		return nil
 	}
