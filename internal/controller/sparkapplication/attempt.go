@@ -506,13 +506,19 @@ func (r *Reconciler) suspend(ctx context.Context, p *pass) error {
 			return err
 		}
 	}
+	reason, message, event := ReasonSuspendedByUser, "spec.suspend is true", "The application is suspended; its pods are deleted"
+	if _, waiting := p.app.Annotations[stokev1.AnnotationAwaitingSchedule]; waiting {
+		schedule := p.app.Labels[stokev1.LabelSchedule]
+		reason, message = ReasonAwaitingSchedule, "an HTTP trigger's run: schedule "+schedule+" starts it as its concurrency policy allows"
+		event = "The run waits for schedule " + schedule + " to start it"
+	}
 	if !isSuspended(st) {
-		p.event(corev1.EventTypeNormal, "Suspended", "The application is suspended; its pods are deleted")
+		p.event(corev1.EventTypeNormal, "Suspended", "%s", event)
 	}
 	st.NextAttemptTime = nil
-	clearCondition(st, gen, stokev1.ConditionRetrying, ReasonSuspendedByUser, "suspended")
-	clearCondition(st, gen, stokev1.ConditionWaiting, ReasonSuspendedByUser, "suspended")
-	setCondition(st, gen, stokev1.ConditionSuspended, true, ReasonSuspendedByUser, "spec.suspend is true")
+	clearCondition(st, gen, stokev1.ConditionRetrying, reason, "suspended")
+	clearCondition(st, gen, stokev1.ConditionWaiting, reason, "suspended")
+	setCondition(st, gen, stokev1.ConditionSuspended, true, reason, message)
 	return nil
 }
 

@@ -8,12 +8,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/controller/sparkapplication"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -450,4 +452,24 @@ func TestRecreatedApplicationReplacesTheOldAttemptsLeftovers(t *testing.T) {
 		return metav1.IsControlledBy(c, driver) && metav1.IsControlledBy(s, driver) &&
 			strings.Contains(c.Data[spark.PropertiesFileKey], "spark.app.id="+newID), nil
 	})
+}
+
+// TestRunAwaitingItsScheduleSaysSo: a run an HTTP trigger created (suspended, annotated) is Suspended with
+// reason AwaitingSchedule and no driver, and starts its first attempt when its schedule releases it.
+func TestRunAwaitingItsScheduleSaysSo(t *testing.T) {
+	ns := env.Namespace(t)
+	startOperator(t, ns)
+	app := newApp(ns, "triggered")
+	app.Spec.Suspend = true
+	app.Labels = map[string]string{stokev1.LabelSchedule: "ingest"}
+	app.Annotations = map[string]string{stokev1.AnnotationAwaitingSchedule: "true"}
+	create(t, app)
+	got := waitPhase(t, ns, "triggered", stokev1.PhaseSuspended)
+	c := meta.FindStatusCondition(got.Status.Conditions, stokev1.ConditionSuspended)
+	if c == nil || c.Reason != sparkapplication.ReasonAwaitingSchedule || !strings.Contains(c.Message, "schedule ingest") || got.Status.CurrentAttempt != nil {
+		t.Errorf("condition %+v, attempt %+v: want AwaitingSchedule naming the schedule, and no attempt", c, got.Status.CurrentAttempt)
+	}
+	setSuspend(t, ns, "triggered", false)
+	running(t, waitAttempt(t, ns, "triggered", 1))
+	waitPhase(t, ns, "triggered", stokev1.PhaseRunning)
 }

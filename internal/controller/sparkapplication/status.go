@@ -23,8 +23,10 @@ const (
 	ReasonInfrastructureFail = "InfrastructureFailed"
 	ReasonInvalidSpec        = "InvalidSpec"
 	ReasonSuspendedByUser    = "SuspendedByUser"
-	ReasonResumed            = "Resumed"
-	ReasonRerun              = "SpecChanged"
+	// ReasonAwaitingSchedule: a run an HTTP trigger created waits for its schedule to start it.
+	ReasonAwaitingSchedule = "AwaitingSchedule"
+	ReasonResumed          = "Resumed"
+	ReasonRerun            = "SpecChanged"
 	// ReasonUnsupportedDependency: the native builder cannot do what the spec asks (Maven packages, local
 	// files to upload); the SparkSubmitPod submission mode can.
 	ReasonUnsupportedDependency = "UnsupportedDependency"

@@ -229,7 +229,10 @@ func (r *Reconciler) deadline(ctx context.Context, p *pass) (bool, error) {
 // and, once the engine says so, the outcome.
 func (r *Reconciler) advance(ctx context.Context, p *pass) error {
 	suspended := p.wf.Spec.Suspend
-	if suspended {
+	if _, waiting := p.wf.Annotations[stokev1.AnnotationAwaitingSchedule]; suspended && waiting {
+		setCondition(p.wf, stokev1.ConditionSuspended, true, ReasonAwaitingSchedule,
+			"an HTTP trigger's run: schedule "+p.wf.Labels[stokev1.LabelSchedule]+" starts it as its concurrency policy allows")
+	} else if suspended {
 		setCondition(p.wf, stokev1.ConditionSuspended, true, ReasonSuspendedByUser, "spec.suspend is true: no new steps start")
 	} else {
 		setCondition(p.wf, stokev1.ConditionSuspended, false, ReasonNotSuspended, "")

@@ -19,7 +19,9 @@ const (
 	ReasonValid            = "Valid"
 	// Suspended condition.
 	ReasonSuspendedByUser = "SuspendedByUser"
-	ReasonNotSuspended    = "NotSuspended"
+	// ReasonAwaitingSchedule: a run an HTTP trigger created waits for its schedule to start it.
+	ReasonAwaitingSchedule = "AwaitingSchedule"
+	ReasonNotSuspended     = "NotSuspended"
 	// Succeeded and Failed conditions.
 	ReasonCompleted        = "Completed"
 	ReasonStepsFailed      = "StepsFailed"
