@@ -337,8 +337,22 @@ EOF
     --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --root-dir="$KUBELET_ROOT" --v=1
 }
 
+# write_config FILE: stdin into FILE only when it differs, and says whether it changed (kube-proxy exits as
+# soon as its configuration file is written, even with the same content, so a second `up` must not touch it).
+write_config() {
+  local f=$1 tmp
+  tmp=$(mktemp "$f.XXXXXX")
+  cat > "$tmp"
+  if cmp -s "$tmp" "$f"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  mv "$tmp" "$f"
+}
+
 proxy_up() {
-  cat > "$STATE/kube-proxy.yaml" <<EOF
+  # A changed configuration is taken up by a new kube-proxy (the running one exits on the change).
+  write_config "$STATE/kube-proxy.yaml" <<EOF && stop kube-proxy
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: "$KUBECONFIG_ADMIN"}

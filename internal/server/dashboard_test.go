@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -223,9 +224,14 @@ func TestDashboardPipelinesAndSubmit(t *testing.T) {
 	alice := newUser(t, ns, "alice", map[string][]rbacv1.PolicyRule{ns: editRules})
 	ctx := context.Background()
 
-	template := pi(ns, "pi", nil)
+	template := pi(ns, "pi", map[string]string{"team": "a", stokev1.LabelSchedule: "another-schedule"})
 	args := []string{"1000"}
 	template.Spec.Arguments = args
+	// What the form does not show is kept from the template: the driver's service account (without which
+	// Spark cannot create executors), its CPU request, a volume.
+	sa, request := "spark", "200m"
+	template.Spec.Driver.ServiceAccount, template.Spec.Driver.CoreRequest = &sa, &request
+	template.Spec.Volumes = []corev1.Volume{{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 	mustCreate(t, template)
 	spec := pi(ns, "x", nil).Spec
 	step := func(name string, deps ...string) stokev1.WorkflowStep {
@@ -332,6 +338,10 @@ func TestDashboardPipelinesAndSubmit(t *testing.T) {
 	if *created.Spec.Executor.Instances != 3 || *created.Spec.MainClass != *template.Spec.MainClass || created.Spec.Image != template.Spec.Image ||
 		created.Spec.Arguments[0] != "2000" {
 		t.Errorf("the submitted application: %+v", created.Spec)
+	}
+	if d := created.Spec.Driver; d.ServiceAccount == nil || *d.ServiceAccount != sa || d.CoreRequest == nil || *d.CoreRequest != request ||
+		len(created.Spec.Volumes) != 1 || created.Labels["team"] != "a" || created.Labels[stokev1.LabelSchedule] != "" {
+		t.Errorf("the new application lost the template's driver %+v, volumes %v or labels %v (or kept Stoke's own)", d, created.Spec.Volumes, created.Labels)
 	}
 }
 

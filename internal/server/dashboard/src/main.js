@@ -124,19 +124,32 @@ function AppList({ ns }) {
 
 // ---- one application
 
-function LogTail({ ns, name, attempt }) {
+// LogTail follows the driver's log. It starts again when the driver's state changes (a driver that starts
+// running after the page opened; a run that has ended, whose whole tail is then read once), and while the run
+// has not ended, a driver that cannot be read yet (its container still starting) is tried again every 2 s.
+function LogTail({ ns, name, attempt, phase }) {
   const [text, setText] = useState("");
   const [error, setError] = useState(null);
   const pre = useRef(null);
+  const ended = phase === "Succeeded" || phase === "Failed";
+  const running = phase === "Running";
   useEffect(() => {
     const controller = new AbortController();
-    setText("");
-    setError(null);
-    stream(`${apiBase(ns)}/applications/${encodeURIComponent(name)}/logs?tail=200&follow=true`, controller.signal,
-      (chunk) => setText((t) => (t + chunk).slice(-200000)))
-      .catch((e) => { if (!controller.signal.aborted) setError(e); });
-    return () => controller.abort();
-  }, [ns, name, attempt]);
+    let retry;
+    const follow = () => {
+      setText("");
+      setError(null);
+      stream(`${apiBase(ns)}/applications/${encodeURIComponent(name)}/logs?tail=200&follow=true`, controller.signal,
+        (chunk) => setText((t) => (t + chunk).slice(-200000)))
+        .catch((e) => {
+          if (controller.signal.aborted) return;
+          setError(e);
+          if (!ended) retry = setTimeout(follow, 2000);
+        });
+    };
+    follow();
+    return () => { controller.abort(); clearTimeout(retry); };
+  }, [ns, name, attempt, ended, running]);
   useEffect(() => { if (pre.current) pre.current.scrollTop = pre.current.scrollHeight; }, [text]);
   return html`<section>
     <h2>Driver log <span class="muted">(live, last 200 lines first)</span></h2>
@@ -214,7 +227,7 @@ function AppDetail({ ns, name }) {
           <td>${a.driverPodName || ""}</td><td>${when(a.submissionTime)}</td><td>${when(a.endTime)}</td></tr>`)}
         </tbody></table>
     </section>
-    <${LogTail} ns=${ns} name=${name} attempt=${status.currentAttempt && status.currentAttempt.number} />
+    <${LogTail} ns=${ns} name=${name} attempt=${status.currentAttempt && status.currentAttempt.number} phase=${status.phase} />
     <section>
       <h2>Events</h2>
       <table id="events"><thead><tr><th>Type</th><th>Reason</th><th>Object</th><th>Message</th><th>Last seen</th></tr></thead>

@@ -202,6 +202,24 @@ export function ScheduleDetail({ ns, name }) {
 
 // ---- the submit form: a new application from a template (an existing application), or from scratch
 
+// fromTemplate is the manifest of a new application: the template's spec with the form's fields in place
+// of its own (a field left empty is removed), not suspended, with the template's labels but Stoke's own.
+function fromTemplate(source, f, args, conf) {
+  const spec = JSON.parse(JSON.stringify(source.spec));
+  delete spec.suspend;
+  delete spec.runToken;
+  Object.assign(spec, {
+    mainApplicationFile: f.file || undefined, mainClass: f.className || undefined, arguments: args,
+    image: f.image || undefined, sparkVersion: f.sparkVersion || undefined, sparkConf: conf,
+  });
+  spec.driver = { ...(spec.driver || {}), memory: f.driverMemory || undefined };
+  spec.executor = { ...(spec.executor || {}), memory: f.executorMemory || undefined,
+    instances: f.numExecutors ? Number(f.numExecutors) : undefined };
+  const labels = Object.fromEntries(Object.entries(source.metadata.labels || {}).filter(([k]) => !k.startsWith("stoke.dev/")));
+  const metadata = f.name ? { name: f.name, labels } : { generateName: `${source.metadata.name}-`, labels };
+  return { apiVersion: "stoke.dev/v1alpha1", kind: "SparkApplication", metadata, spec };
+}
+
 export function SubmitForm({ ns, template }) {
   const { items } = useWatch(`${apiBase(ns)}/applications?q=${encodeURIComponent(template || "")}`);
   const source = template && items.get(template);
@@ -221,18 +239,24 @@ export function SubmitForm({ ns, template }) {
   const set = (k) => (e) => setForm({ ...f, [k]: e.target.value });
   const submit = (e) => {
     e.preventDefault();
-    const body = { file: f.file, name: f.name || undefined, className: f.className || undefined,
-      args: f.args.trim() ? f.args.trim().split(/\s+/) : undefined, image: f.image || undefined,
-      sparkVersion: f.sparkVersion || undefined, driverMemory: f.driverMemory || undefined,
-      executorMemory: f.executorMemory || undefined, numExecutors: f.numExecutors ? Number(f.numExecutors) : undefined };
+    const args = f.args.trim() ? f.args.trim().split(/\s+/) : undefined;
     const conf = {};
     for (const line of f.conf.split("\n").map((l) => l.trim()).filter(Boolean)) {
       const i = line.indexOf("=");
       if (i > 0) conf[line.slice(0, i).trim()] = line.slice(i + 1).trim();
     }
-    if (Object.keys(conf).length) body.conf = conf;
-    post(`${apiBase(ns)}/submissions`, body)
-      .then((app) => go(`#/ns/${encodeURIComponent(ns)}/apps/${encodeURIComponent(app.metadata.name)}`), setError);
+    const hasConf = Object.keys(conf).length > 0;
+    const opened = (app) => go(`#/ns/${encodeURIComponent(ns)}/apps/${encodeURIComponent(app.metadata.name)}`);
+    if (source) {
+      // From a template: its whole spec (service accounts, requests, volumes, ...), with the form's fields.
+      post(`${apiBase(ns)}/applications`, fromTemplate(source, f, args, hasConf ? conf : undefined)).then(opened, setError);
+      return;
+    }
+    const body = { file: f.file, name: f.name || undefined, className: f.className || undefined, args,
+      image: f.image || undefined, sparkVersion: f.sparkVersion || undefined, driverMemory: f.driverMemory || undefined,
+      executorMemory: f.executorMemory || undefined, numExecutors: f.numExecutors ? Number(f.numExecutors) : undefined,
+      conf: hasConf ? conf : undefined };
+    post(`${apiBase(ns)}/submissions`, body).then(opened, setError);
   };
   const input = (k, label, placeholder = "") => html`<label>${label}<input id=${"f-" + k} value=${f[k]} placeholder=${placeholder} onInput=${set(k)} /></label>`;
   return html`<main>
