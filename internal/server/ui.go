@@ -112,10 +112,17 @@ func (u *uiSessions) lookup(ticket, ns, name string) *uiSession {
 	return s
 }
 
+// update changes a session's checks; view reads them. Both hold the lock: a page's requests come at once.
 func (u *uiSessions) update(s *uiSession, f func(*uiSession)) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	f(s)
+}
+
+func (u *uiSessions) view(s *uiSession) (target *uiTarget, readChecked time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return s.target, s.readChecked
 }
 
 // checkUI makes the access checks for c on the application's UI and finds its driver.
@@ -251,7 +258,7 @@ func (s *Server) proxyUI(w http.ResponseWriter, r *http.Request, _ *Caller) erro
 	}
 	var target *uiTarget
 	if session != nil {
-		target = session.target
+		target, _ = s.ui.view(session)
 	}
 	if target == nil || s.opts.Clock.Now().Sub(target.checked) >= uiRecheck || !s.sameDriver(ctx, ns, name, target.pod) {
 		if target, err = s.checkUI(ctx, c, r); err != nil {
@@ -310,7 +317,11 @@ func (s *Server) proxyHistory(w http.ResponseWriter, r *http.Request, _ *Caller)
 		return err
 	}
 	app := &stokev1.SparkApplication{}
-	if session != nil && s.opts.Clock.Now().Sub(session.readChecked) < uiRecheck {
+	var readChecked time.Time
+	if session != nil {
+		_, readChecked = s.ui.view(session)
+	}
+	if session != nil && s.opts.Clock.Now().Sub(readChecked) < uiRecheck {
 		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
 			return notFound("application %q not found in namespace %q", name, ns)
 		}
