@@ -3,6 +3,7 @@ package sparkapplication_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,12 +125,25 @@ func TestUsageCountsEveryPodOfTheAttempt(t *testing.T) {
 	if u.Executors != 2 || u.ExecutorCoreSeconds < low || u.ExecutorCoreSeconds > high || u.ExecutorMemoryGiBSeconds != u.ExecutorCoreSeconds {
 		t.Errorf("executor usage %+v: want 2 executors and between %d and %d core-s and as many GiB-s", u, low, high)
 	}
-	for role, want := range map[string]int64{"driver": u.DriverCoreSeconds, "executor": u.ExecutorCoreSeconds} {
-		if got := metricValue(t, "stoke_pod_core_seconds_total", map[string]string{"namespace": ns, "role": role}); got != float64(want) {
-			t.Errorf("stoke_pod_core_seconds_total{role=%q} = %v, want %d", role, got, want)
+	// The counters are added once the reconciler's status write has returned, a moment after the test can
+	// read that status.
+	counters := func() string {
+		var wrong []string
+		for role, want := range map[string]int64{"driver": u.DriverCoreSeconds, "executor": u.ExecutorCoreSeconds} {
+			if got := metricValue(t, "stoke_pod_core_seconds_total", map[string]string{"namespace": ns, "role": role}); got != float64(want) {
+				wrong = append(wrong, fmt.Sprintf("stoke_pod_core_seconds_total{role=%q} = %v, want %d", role, got, want))
+			}
 		}
+		if got := metricValue(t, "stoke_pod_memory_gib_seconds_total", map[string]string{"namespace": ns, "role": "driver"}); got != float64(u.DriverMemoryGiBSeconds) {
+			wrong = append(wrong, fmt.Sprintf("stoke_pod_memory_gib_seconds_total{role=driver} = %v, want %d", got, u.DriverMemoryGiBSeconds))
+		}
+		return strings.Join(wrong, "; ")
 	}
-	if got := metricValue(t, "stoke_pod_memory_gib_seconds_total", map[string]string{"namespace": ns, "role": "driver"}); got != float64(u.DriverMemoryGiBSeconds) {
-		t.Errorf("stoke_pod_memory_gib_seconds_total{role=driver} = %v, want %d", got, u.DriverMemoryGiBSeconds)
+	deadline := time.Now().Add(5 * time.Second)
+	for counters() != "" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if wrong := counters(); wrong != "" {
+		t.Error(wrong)
 	}
 }

@@ -208,6 +208,11 @@ func (r *Reconciler) deadline(ctx context.Context, p *pass) (bool, error) {
 		return false, nil
 	}
 	message := fmt.Sprintf("the workflow's deadline of %ds passed", *limit)
+	// Irreversible: a step created a moment ago that the cache does not show yet must be stopped too, not
+	// called never started and left running.
+	if err := r.observeLive(ctx, p); err != nil {
+		return false, err
+	}
 	for name, app := range p.seen.children {
 		if stepPhaseOf(app) != dag.PhaseRunning {
 			continue

@@ -80,6 +80,29 @@ func (r *Reconciler) observe(ctx context.Context, p *pass) error {
 	return r.deleteLeftovers(ctx, p)
 }
 
+// observeLive adds to the observation the step applications the API server has and the cache did not show
+// yet (a step created by a pass whose status write was then refused).
+func (r *Reconciler) observeLive(ctx context.Context, p *pass) error {
+	if r.APIReader == nil {
+		return nil
+	}
+	list := &stokev1.SparkApplicationList{}
+	if err := r.APIReader.List(ctx, list, client.InNamespace(p.wf.Namespace),
+		client.MatchingLabels{stokev1.LabelWorkflow: p.wf.Name}); err != nil {
+		return fmt.Errorf("listing the steps of workflow %s: %w", p.wf.Name, err)
+	}
+	for i := range list.Items {
+		app := &list.Items[i]
+		name := app.Labels[stokev1.LabelWorkflowStep]
+		if ref := metav1.GetControllerOf(app); ref == nil || ref.UID != p.wf.UID || round(app) < p.wf.Status.Retries || p.seen.children[name] != nil {
+			continue
+		}
+		p.seen.children[name] = app
+		p.seen.state[name] = observeChild(app)
+	}
+	return nil
+}
+
 // liveChild reads a step's application from the API server, nil when it does not exist.
 func (r *Reconciler) liveChild(ctx context.Context, p *pass, name string) (*stokev1.SparkApplication, error) {
 	if r.APIReader == nil {
