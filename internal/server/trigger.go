@@ -12,6 +12,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
+	"k8s.io/apiserver/pkg/authentication/user"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
@@ -129,7 +131,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, _ *Caller) erro
 	if err != nil {
 		return badRequest("the run cannot be built from the schedule's template with this delivery's parameters: %v", err)
 	}
-	waitForSchedule(obj, t.Name)
+	scheduledsparkapplication.AwaitSchedule(obj, t.Name)
 	cc, err := s.im.clientsFor(actor)
 	if err != nil {
 		return err
@@ -222,20 +224,6 @@ func replay(obj client.Object) triggerResponse {
 		Message: "this idempotency key already started this run: nothing new was started"}
 }
 
-// waitForSchedule makes a new run wait for its schedule's reconciler to start it.
-func waitForSchedule(obj client.Object, triggerName string) {
-	annotations := obj.GetAnnotations()
-	annotations[stokev1.AnnotationTrigger] = triggerName
-	annotations[stokev1.AnnotationAwaitingSchedule] = "true"
-	obj.SetAnnotations(annotations)
-	switch o := obj.(type) {
-	case *stokev1.SparkApplication:
-		o.Spec.Suspend = true
-	case *stokev1.SparkWorkflow:
-		o.Spec.Suspend = true
-	}
-}
-
 func runKind(obj client.Object) string {
 	if _, ok := obj.(*stokev1.SparkWorkflow); ok {
 		return "SparkWorkflow"
@@ -252,9 +240,6 @@ func kindPath(kind string) string {
 
 // serviceAccountCaller is the identity of a service account, as the API server authenticates its tokens.
 func serviceAccountCaller(ns, name string) *Caller {
-	return &Caller{
-		Name:   "system:serviceaccount:" + ns + ":" + name,
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
-		Extra:  map[string][]string{},
-	}
+	groups := append(serviceaccount.MakeGroupNames(ns), user.AllAuthenticated)
+	return &Caller{Name: serviceaccount.MakeUsername(ns, name), Groups: groups, Extra: map[string][]string{}}
 }

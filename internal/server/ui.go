@@ -15,12 +15,12 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/cli/apps"
+	"github.com/stokehq/stoke/internal/cli/ui"
 	"github.com/stokehq/stoke/internal/spark"
 )
 
@@ -135,7 +135,7 @@ func (s *Server) checkUI(ctx context.Context, c *Caller, r *http.Request) (*uiTa
 	cur := app.Status.CurrentAttempt
 	if cur == nil || cur.DriverPodName == "" || cur.Outcome != "" {
 		return nil, errorf(http.StatusConflict, "Conflict",
-			"application %q has no running driver (phase %s): the live Spark UI exists only while the driver runs; a finished run's UI is in the Spark History Server", app.Name, phaseOf(app))
+			"application %q has no running driver (phase %s): the live Spark UI exists only while the driver runs; a finished run's UI is in the Spark History Server", app.Name, apps.Phase(app))
 	}
 	if err := s.authorizeIn(ctx, c, r, "", "get", "pods", "proxy", cur.DriverPodName); err != nil {
 		return nil, err
@@ -144,25 +144,17 @@ func (s *Server) checkUI(ctx context.Context, c *Caller, r *http.Request) (*uiTa
 	if err != nil {
 		return nil, err
 	}
-	pod, err := cc.clientset.CoreV1().Pods(app.Namespace).Get(ctx, cur.DriverPodName, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, errorf(http.StatusConflict, "Conflict", "the driver pod %s of %q does not exist", cur.DriverPodName, app.Name)
-	}
-	if err != nil {
+	pod, err := ui.DriverPod(ctx, cc.client, app)
+	if errors.Is(err, ui.ErrNotRunning) {
+		return nil, errorf(http.StatusConflict, "Conflict", "%v", err)
+	} else if err != nil {
 		return nil, err
 	}
-	if pod.Status.Phase != corev1.PodRunning || pod.Status.PodIP == "" {
-		return nil, errorf(http.StatusConflict, "Conflict", "the driver pod %s is %s, not running: its UI opens once it runs", pod.Name, pod.Status.Phase)
+	if pod.Status.PodIP == "" {
+		return nil, errorf(http.StatusConflict, "Conflict", "the driver pod %s has no address yet", pod.Name)
 	}
 	port := strconv.Itoa(int(spark.UIPortOfPod(pod)))
 	return &uiTarget{pod: pod.Name, address: net.JoinHostPort(pod.Status.PodIP, port), checked: s.opts.Clock.Now()}, nil
-}
-
-func phaseOf(app *stokev1.SparkApplication) string {
-	if app.Status.Phase == "" {
-		return "Pending"
-	}
-	return string(app.Status.Phase)
 }
 
 // uiSessionResponse answers POST ui-session.

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -44,7 +43,7 @@ func TestUIBehindAPathStrippingProxy(t *testing.T) {
 		proxy := httptest.NewServer(stripPrefixProxy(base, backend))
 		defer proxy.Close()
 
-		page, err := getThrough(proxy.URL+base+"/", base+"/jobs/", time.Minute) // Spark redirects / to /jobs/
+		page, err := getWith(proxy.URL+base+"/", base+"/jobs/", time.Minute) // Spark redirects / to /jobs/
 		if err != nil {
 			t.Fatalf("the Spark UI through the proxy to %s: %v", backend, err)
 		}
@@ -63,26 +62,6 @@ func TestUIBehindAPathStrippingProxy(t *testing.T) {
 			return client.IgnoreNotFound(errSvc) == nil && errSvc != nil && client.IgnoreNotFound(errIng) == nil && errIng != nil, nil
 		})
 	})
-}
-
-// getThrough GETs url until it answers 200 at the path want (after redirects), and returns the page.
-func getThrough(url, want string, timeout time.Duration) (string, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && resp.Request.URL.Path == want {
-				return string(body), nil
-			}
-			err = fmt.Errorf("%s at %s, want 200 at %s", resp.Status, resp.Request.URL, want)
-		}
-		if time.Now().After(deadline) {
-			return "", err
-		}
-		time.Sleep(time.Second)
-	}
 }
 
 // nodePortURL is the address of a NodePort Service's first port on the local node.

@@ -93,7 +93,7 @@ func (o *Options) Run(ctx context.Context, out, errOut io.Writer) error {
 		if pod, err = DriverPod(ctx, c, app); err == nil {
 			break
 		}
-		if !errors.Is(err, errNotRunning) || !time.Now().Before(deadline) {
+		if !errors.Is(err, ErrNotRunning) || !time.Now().Before(deadline) {
 			return err
 		}
 		if !told {
@@ -148,26 +148,27 @@ func waitForUI(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, de
 	}
 }
 
-// errNotRunning is DriverPod's error while the driver is not running (yet): Run waits for it.
-var errNotRunning = errors.New("the UI is served once the driver runs")
+// ErrNotRunning is wrapped by DriverPod's errors while the driver is not running (yet): Run waits for it,
+// and stoke server answers 409.
+var ErrNotRunning = errors.New("the UI is served once the driver runs")
 
 // DriverPod is the running driver pod of the current attempt, read from the API server (Run sends an
 // attempt that has ended to the History Server instead).
 func DriverPod(ctx context.Context, c client.Client, app *stokev1.SparkApplication) (*corev1.Pod, error) {
 	cur := app.Status.CurrentAttempt
 	if cur == nil || cur.DriverPodName == "" {
-		return nil, fmt.Errorf("application %q has no driver yet (phase %s): %w", app.Name, apps.Phase(app), errNotRunning)
+		return nil, fmt.Errorf("application %q has no driver yet (phase %s): %w", app.Name, apps.Phase(app), ErrNotRunning)
 	}
 	pod := &corev1.Pod{}
 	err := c.Get(ctx, client.ObjectKey{Namespace: app.Namespace, Name: cur.DriverPodName}, pod)
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("the driver pod %s of %q does not exist: %w", cur.DriverPodName, app.Name, errNotRunning)
+		return nil, fmt.Errorf("the driver pod %s of %q does not exist: %w", cur.DriverPodName, app.Name, ErrNotRunning)
 	}
 	if err != nil {
 		return nil, cmderr.API(err, fmt.Sprintf("pod %q", cur.DriverPodName))
 	}
 	if pod.Status.Phase != corev1.PodRunning {
-		return nil, fmt.Errorf("the driver pod %s is %s, not Running: %w", pod.Name, pod.Status.Phase, errNotRunning)
+		return nil, fmt.Errorf("the driver pod %s is %s, not Running: %w", pod.Name, pod.Status.Phase, ErrNotRunning)
 	}
 	return pod, nil
 }

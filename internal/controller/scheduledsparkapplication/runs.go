@@ -143,6 +143,25 @@ func BuildRun(sched *stokev1.ScheduledSparkApplication, loc *time.Location, t ti
 	return &stokev1.SparkApplication{ObjectMeta: meta, Spec: *spec}, nil
 }
 
+// AwaitSchedule makes a run an HTTP trigger starts wait for its schedule: suspended, and annotated with the
+// trigger and stoke.dev/awaiting-schedule, which releaseWaiting removes when the concurrency policy lets the
+// run start. `stoke server` creates every triggered run this way.
+func AwaitSchedule(run client.Object, triggerName string) {
+	annotations := run.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[stokev1.AnnotationTrigger] = triggerName
+	annotations[stokev1.AnnotationAwaitingSchedule] = "true"
+	run.SetAnnotations(annotations)
+	switch r := run.(type) {
+	case *stokev1.SparkApplication:
+		r.Spec.Suspend = true
+	case *stokev1.SparkWorkflow:
+		r.Spec.Suspend = true
+	}
+}
+
 // errRunRejected stops a pass whose run the API server refused as invalid; the Invalid condition says so.
 var errRunRejected = errors.New("run rejected")
 

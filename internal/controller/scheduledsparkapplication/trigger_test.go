@@ -34,11 +34,8 @@ func (f *fixture) deliver(s *stokev1.ScheduledSparkApplication, key string, at t
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	app := obj.(*stokev1.SparkApplication)
-	app.Spec.Suspend = true
-	app.Annotations[stokev1.AnnotationAwaitingSchedule] = "true"
-	app.Annotations[stokev1.AnnotationTrigger] = "hook"
-	if err := env.Client.Create(context.Background(), app); err != nil {
+	scheduledsparkapplication.AwaitSchedule(obj, "hook")
+	if err := env.Client.Create(context.Background(), obj); err != nil {
 		f.t.Fatalf("creating run %s: %v", name, err)
 	}
 	return name
