@@ -19,9 +19,10 @@ const (
 )
 
 // ParseMiB reads a size in Spark's JVM memory format ("512m", "4g", "1024k", "1048576b", "2048") as MiB, the
-// way Spark's byteStringAsMib does: a bare number is already MiB and fractions of a MiB are dropped.
+// way Spark's JavaUtils.byteStringAsMb does: a bare number is already MiB, fractions of a MiB are dropped,
+// and, as Java's String.trim, only control characters and spaces around the size are ignored.
 func ParseMiB(s string) (int64, error) {
-	v := strings.ToLower(strings.TrimSpace(s))
+	v := strings.TrimFunc(strings.ToLower(s), isJavaTrimmed)
 	shift := map[string]int{"b": -20, "k": -10, "kb": -10, "m": 0, "mb": 0, "g": 10, "gb": 10, "t": 20, "tb": 20, "p": 30, "pb": 30}
 	digits := strings.TrimRight(v, "kmgtpb")
 	exp, hasUnit := shift[v[len(digits):]]
@@ -40,6 +41,10 @@ func ParseMiB(s string) (int64, error) {
 	}
 	return n << uint(exp), nil
 }
+
+// isJavaTrimmed reports whether Java's String.trim removes r from the ends of a string: U+0000 to U+0020,
+// not the Unicode spaces (U+0085, U+00A0, U+2003, ...) strings.TrimSpace also removes.
+func isJavaTrimmed(r rune) bool { return r <= ' ' }
 
 func isDigits(s string) bool {
 	for _, r := range s {
@@ -75,8 +80,8 @@ func PodMemoryMiB(heap string, overhead *string, factor string, minOverheadMiB i
 		return 0, fmt.Errorf("memory overhead factor %q is not a positive decimal", factor)
 	}
 	o := (f + overheadFactorSkew) * float64(heapMiB)
-	if o >= float64(math.MaxInt64-heapMiB) {
-		return 0, fmt.Errorf("memory %q with overhead factor %s is too large", heap, factor)
+	if o >= float64(math.MaxInt64-heapMiB) || minOverheadMiB > math.MaxInt64-heapMiB {
+		return 0, fmt.Errorf("memory %q with overhead factor %s and minimum overhead %d MiB is too large", heap, factor, minOverheadMiB)
 	}
 	return heapMiB + max(int64(o), minOverheadMiB), nil
 }

@@ -1,6 +1,8 @@
 package spark
 
 import (
+	"math"
+	"strings"
 	"testing"
 )
 
@@ -122,4 +124,36 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// Found by FuzzPodMemoryMiB: a minimum overhead near MaxInt64 (Spark 4's spark.driver.minMemoryOverhead,
+// read by ParseMiB) overflowed heap + overhead into a negative pod memory that passed the 64 TiB bound.
+func TestPodMemoryMiBFloorOverflow(t *testing.T) {
+	if got, err := PodMemoryMiB("1g", nil, "0x1p-3", math.MaxInt64); err == nil {
+		t.Errorf("PodMemoryMiB with a floor of MaxInt64 MiB = %d, want an error", got)
+	}
+	app := scalaApp()
+	app.Spec.SparkVersion = "4.3.0"
+	for _, role := range []string{"driver", "executor"} {
+		app.Spec.SparkConf = map[string]string{"spark." + role + ".minMemoryOverhead": "9223372036854775807m"}
+		if _, err := Build(app, 1); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("%s: Build with minMemoryOverhead MaxInt64 MiB: %v, want a too-large error", role, err)
+		}
+	}
+}
+
+// Found against Spark (TestParseMiBAgainstSpark): Java's String.trim removes control characters around a
+// size and keeps Unicode spaces, so Spark reads "\x002g" and refuses "2g\u00a0"; strings.TrimSpace did the
+// opposite.
+func TestParseMiBTrimsAsJava(t *testing.T) {
+	for in, want := range map[string]int64{"\x002g\x00": 2048, "\x0b1g\x1f": 1024, "\t2g\n": 2048} {
+		if got, err := ParseMiB(in); err != nil || got != want {
+			t.Errorf("ParseMiB(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"1g\u00a0", "\u00851g", "1g\u2003", "\u30001g", "\ufeff1g"} {
+		if got, err := ParseMiB(in); err == nil {
+			t.Errorf("ParseMiB(%q) = %d, want an error as Spark gives", in, got)
+		}
+	}
 }

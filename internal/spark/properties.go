@@ -57,10 +57,11 @@ func escapeProperty(s string, isKey bool) string {
 
 // DecodeProperties reads a Java properties file into a map. It understands what EncodeProperties and
 // java.util.Properties.store write: comments, key=value and key:value lines, backslash escapes, \uXXXX and
-// line continuations.
+// line continuations. As Properties.load, it ends lines at \n, \r\n or a lone \r, and drops a backslash that
+// ends the file.
 func DecodeProperties(text string) (map[string]string, error) {
 	out := map[string]string{}
-	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimLeft(lines[i], " \t\f")
 		if line == "" || line[0] == '#' || line[0] == '!' {
@@ -69,6 +70,9 @@ func DecodeProperties(text string) (map[string]string, error) {
 		for endsWithContinuation(line) && i+1 < len(lines) {
 			i++
 			line = line[:len(line)-1] + strings.TrimLeft(lines[i], " \t\f")
+		}
+		if endsWithContinuation(line) {
+			line = line[:len(line)-1]
 		}
 		key, value, err := splitProperty(line)
 		if err != nil {

@@ -137,6 +137,9 @@ func TestDecodeProperties(t *testing.T) {
 			"# comment \\\nk=v\n",
 			map[string]string{"k": "v"}},
 		{"CRLF line ends", "a=1\r\nb=2\r\n", map[string]string{"a": "1", "b": "2"}},
+		// Found against java.util.Properties (TestPropertiesAgainstJava).
+		{"lone CR line ends", "a=1\rb=2\r", map[string]string{"a": "1", "b": "2"}},
+		{"backslash ending the file dropped", "k=v\\", map[string]string{"k": "v"}},
 		{"no final newline", "a=1", map[string]string{"a": "1"}},
 		{"unicode escapes", `k=caf\u00e9 \u0041\u0042` + "\n", map[string]string{"k": "café AB"}},
 		{"upper-case hex", `k=\u00C9` + "\n", map[string]string{"k": "É"}},

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,90 +18,86 @@ import (
 	"github.com/stokehq/stoke/internal/testenv"
 )
 
-// TestBadSpecsRejectedAtAdmission checks that the CRD schema and CEL rules reject impossible specs with a
-// message that names the field.
+// TestBadSpecsRejectedAtAdmission is the SparkApplication part of the bad-input catalogue: the CRD schema and
+// CEL rules refuse each impossible spec as Invalid with a cause for exactly the field and the key words of
+// the problem.
 func TestBadSpecsRejectedAtAdmission(t *testing.T) {
 	ns := env.Namespace(t)
 	cases := []struct {
 		name   string
 		change func(*stokev1.SparkApplicationSpec)
-		want   []string
+		field  string // the exact path of the cause; "spec" for a rule on the whole spec
+		words  []string
 	}{
-		{"negative driver cores", func(s *stokev1.SparkApplicationSpec) { s.Driver.Cores = ptr(int32(-1)) }, []string{"spec.driver.cores"}},
-		{"malformed memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("4 gigs") }, []string{"spec.executor.memory"}},
-		{"kubernetes-style memory", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("1Gi") }, []string{"spec.driver.memory"}},
-		{"malformed core request", func(s *stokev1.SparkApplicationSpec) { s.Driver.CoreRequest = ptr("half") }, []string{"spec.driver.coreRequest"}},
-		{"zero overhead factor", func(s *stokev1.SparkApplicationSpec) { s.Driver.MemoryOverheadFactor = ptr("0") }, []string{"spec.driver.memoryOverheadFactor", "greater than 0"}},
-		{"negative instances", func(s *stokev1.SparkApplicationSpec) { s.Executor.Instances = ptr(int32(-2)) }, []string{"spec.executor.instances"}},
-		{"unknown type", func(s *stokev1.SparkApplicationSpec) { s.Type = "Go" }, []string{"spec.type", "Java"}},
-		{"unknown restart policy", func(s *stokev1.SparkApplicationSpec) { s.RestartPolicy.Type = "Sometimes" }, []string{"spec.restartPolicy.type"}},
+		{"negative driver cores", func(s *stokev1.SparkApplicationSpec) { s.Driver.Cores = ptr(int32(-1)) }, "spec.driver.cores", []string{"greater than or equal to 1"}},
+		{"malformed memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("4 gigs") }, "spec.executor.memory", []string{"should match"}},
+		{"kubernetes-style memory", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("1Gi") }, "spec.driver.memory", []string{"should match"}},
+		{"malformed core request", func(s *stokev1.SparkApplicationSpec) { s.Driver.CoreRequest = ptr("half") }, "spec.driver.coreRequest", []string{"should match"}},
+		{"zero overhead factor", func(s *stokev1.SparkApplicationSpec) { s.Driver.MemoryOverheadFactor = ptr("0") }, "spec.driver.memoryOverheadFactor", []string{"greater than 0"}},
+		{"negative instances", func(s *stokev1.SparkApplicationSpec) { s.Executor.Instances = ptr(int32(-2)) }, "spec.executor.instances", []string{"greater than or equal to 0"}},
+		{"unknown type", func(s *stokev1.SparkApplicationSpec) { s.Type = "Go" }, "spec.type", []string{"Java"}},
+		{"unknown restart policy", func(s *stokev1.SparkApplicationSpec) { s.RestartPolicy.Type = "Sometimes" }, "spec.restartPolicy.type", []string{"Unsupported value", "OnFailure"}},
 		{"min above max executors", func(s *stokev1.SparkApplicationSpec) {
 			s.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, MinExecutors: ptr(int32(5)), MaxExecutors: ptr(int32(2))}
-		}, []string{"spec.dynamicAllocation", "minExecutors must not exceed maxExecutors"}},
+		}, "spec.dynamicAllocation", []string{"minExecutors must not exceed maxExecutors"}},
 		{"initial below min", func(s *stokev1.SparkApplicationSpec) {
 			s.DynamicAllocation = &stokev1.DynamicAllocation{Enabled: true, MinExecutors: ptr(int32(2)), InitialExecutors: ptr(int32(1))}
-		}, []string{"initialExecutors must not be below minExecutors"}},
+		}, "spec.dynamicAllocation", []string{"initialExecutors must not be below minExecutors"}},
 		{"operator-owned conf", func(s *stokev1.SparkApplicationSpec) {
 			s.SparkConf = map[string]string{"spark.kubernetes.namespace": "other"}
-		}, []string{"spec.sparkConf", "keys Stoke owns"}},
-		{"master URL in conf", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.master": "local[*]"} }, []string{"spec.sparkConf"}},
-		{"scala without main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = nil }, []string{"mainClass is required"}},
+		}, "spec.sparkConf", []string{"keys Stoke owns"}},
+		{"master URL in conf", func(s *stokev1.SparkApplicationSpec) { s.SparkConf = map[string]string{"spark.master": "local[*]"} }, "spec.sparkConf", []string{"keys Stoke owns", "spark.master"}},
+		{"scala without main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = nil }, "spec", []string{"mainClass is required"}},
 		{"python without file", func(s *stokev1.SparkApplicationSpec) {
 			s.Type, s.MainClass, s.MainApplicationFile = stokev1.ApplicationTypePython, nil, nil
-		}, []string{"mainApplicationFile is required"}},
-		{"bad spark version", func(s *stokev1.SparkApplicationSpec) { s.SparkVersion = "latest" }, []string{"spec.sparkVersion"}},
-		{"negative TTL", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(-5)) }, []string{"spec.timeToLiveSeconds"}},
-		{"empty image", func(s *stokev1.SparkApplicationSpec) { s.Image = "" }, []string{"spec.image"}},
-		{"image with a space", func(s *stokev1.SparkApplicationSpec) { s.Image = "spark:3.5 latest" }, []string{"spec.image"}},
-		{"role image with a space", func(s *stokev1.SparkApplicationSpec) { s.Executor.Image = ptr("my image") }, []string{"spec.executor.image"}},
-		{"zero memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("0") }, []string{"spec.executor.memory"}},
-		{"zero memory with unit", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("000g") }, []string{"spec.driver.memory"}},
-		{"NUL in main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example.Main\x00") }, []string{"spec.mainClass"}},
-		{"main class with a space", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example Main") }, []string{"spec.mainClass"}},
-		{"NUL in an argument", func(s *stokev1.SparkApplicationSpec) { s.Arguments = []string{"ok", "bad\x00arg"} }, []string{"spec.arguments[1]"}},
-		{"space in a URI host", func(s *stokev1.SparkApplicationSpec) { s.MainApplicationFile = ptr("https://my host/app.jar") }, []string{"spec.mainApplicationFile"}},
-		{"space in a dependency", func(s *stokev1.SparkApplicationSpec) { s.Deps.Files = []string{"s3a://bucket/a b.txt"} }, []string{"spec.deps.files[0]"}},
-		{"empty env name", func(s *stokev1.SparkApplicationSpec) { s.Driver.Env = []corev1.EnvVar{{Name: "", Value: "x"}} }, []string{"spec.driver.env", "env names must not be empty"}},
-		{"reserved driver label", func(s *stokev1.SparkApplicationSpec) { s.Driver.Labels = map[string]string{"spark-role": "boss"} }, []string{"spec.driver.labels", "spark-role"}},
+		}, "spec", []string{"mainApplicationFile is required"}},
+		{"bad spark version", func(s *stokev1.SparkApplicationSpec) { s.SparkVersion = "latest" }, "spec.sparkVersion", []string{"should match"}},
+		{"negative TTL", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(-5)) }, "spec.timeToLiveSeconds", []string{"greater than or equal to 0"}},
+		{"empty image", func(s *stokev1.SparkApplicationSpec) { s.Image = "" }, "spec.image", []string{"at least 1 chars long"}},
+		{"image with a space", func(s *stokev1.SparkApplicationSpec) { s.Image = "spark:3.5 latest" }, "spec.image", []string{"should match"}},
+		{"role image with a space", func(s *stokev1.SparkApplicationSpec) { s.Executor.Image = ptr("my image") }, "spec.executor.image", []string{"should match"}},
+		{"zero memory", func(s *stokev1.SparkApplicationSpec) { s.Executor.Memory = ptr("0") }, "spec.executor.memory", []string{"should match"}},
+		{"zero memory with unit", func(s *stokev1.SparkApplicationSpec) { s.Driver.Memory = ptr("000g") }, "spec.driver.memory", []string{"should match"}},
+		{"NUL in main class", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example.Main\x00") }, "spec.mainClass", []string{"should match"}},
+		{"main class with a space", func(s *stokev1.SparkApplicationSpec) { s.MainClass = ptr("org.example Main") }, "spec.mainClass", []string{"should match"}},
+		{"NUL in an argument", func(s *stokev1.SparkApplicationSpec) { s.Arguments = []string{"ok", "bad\x00arg"} }, "spec.arguments[1]", []string{"should match"}},
+		{"space in a URI host", func(s *stokev1.SparkApplicationSpec) { s.MainApplicationFile = ptr("https://my host/app.jar") }, "spec.mainApplicationFile", []string{"should match"}},
+		{"space in a dependency", func(s *stokev1.SparkApplicationSpec) { s.Deps.Files = []string{"s3a://bucket/a b.txt"} }, "spec.deps.files[0]", []string{"should match"}},
+		{"empty env name", func(s *stokev1.SparkApplicationSpec) { s.Driver.Env = []corev1.EnvVar{{Name: "", Value: "x"}} }, "spec.driver.env", []string{"env names must not be empty"}},
+		{"reserved driver label", func(s *stokev1.SparkApplicationSpec) { s.Driver.Labels = map[string]string{"spark-role": "boss"} }, "spec.driver.labels", []string{"spark-role"}},
 		{"reserved executor label", func(s *stokev1.SparkApplicationSpec) {
 			s.Executor.Labels = map[string]string{"app.kubernetes.io/managed-by": "me"}
-		}, []string{"spec.executor.labels"}},
-		{"too many cores", func(s *stokev1.SparkApplicationSpec) { s.Executor.Cores = ptr(int32(5000)) }, []string{"spec.executor.cores"}},
-		{"driver start timeout beyond 30 days", func(s *stokev1.SparkApplicationSpec) { s.Timeouts.DriverStartSeconds = ptr(int32(2592001)) }, []string{"spec.timeouts.driverStartSeconds"}},
-		{"TTL beyond ten years", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(315360001)) }, []string{"spec.timeToLiveSeconds"}},
+		}, "spec.executor.labels", []string{"must not set the keys Spark and Stoke set", "app.kubernetes.io/managed-by"}},
+		{"too many cores", func(s *stokev1.SparkApplicationSpec) { s.Executor.Cores = ptr(int32(5000)) }, "spec.executor.cores", []string{"less than or equal to 1024"}},
+		{"driver start timeout beyond 30 days", func(s *stokev1.SparkApplicationSpec) { s.Timeouts.DriverStartSeconds = ptr(int32(2592001)) }, "spec.timeouts.driverStartSeconds", []string{"less than or equal to 2592000"}},
+		{"TTL beyond ten years", func(s *stokev1.SparkApplicationSpec) { s.TimeToLiveSeconds = ptr(int64(315360001)) }, "spec.timeToLiveSeconds", []string{"less than or equal to 315360000"}},
 		{"two batch schedulers", func(s *stokev1.SparkApplicationSpec) {
 			s.BatchScheduler = &stokev1.BatchScheduler{Volcano: &stokev1.VolcanoScheduling{}, YuniKorn: &stokev1.YuniKornScheduling{}}
-		}, []string{"spec.batchScheduler", "set exactly one of volcano and yunikorn"}},
+		}, "spec.batchScheduler", []string{"set exactly one of volcano and yunikorn"}},
 		{"no batch scheduler named", func(s *stokev1.SparkApplicationSpec) { s.BatchScheduler = &stokev1.BatchScheduler{} },
-			[]string{"spec.batchScheduler", "set exactly one of volcano and yunikorn"}},
+			"spec.batchScheduler", []string{"set exactly one of volcano and yunikorn"}},
 		{"an unknown YuniKorn gang style", func(s *stokev1.SparkApplicationSpec) {
 			s.BatchScheduler = &stokev1.BatchScheduler{YuniKorn: &stokev1.YuniKornScheduling{GangSchedulingStyle: "Strict"}}
-		}, []string{"spec.batchScheduler.yunikorn.gangSchedulingStyle"}},
+		}, "spec.batchScheduler.yunikorn.gangSchedulingStyle", []string{"Unsupported value", "Soft", "Hard"}},
 		{"UI TLS without a host", func(s *stokev1.SparkApplicationSpec) {
 			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{TLSSecretName: "cert"}}
-		}, []string{"spec.ui.ingress", "tlsSecretName needs ui.ingress.host"}},
+		}, "spec.ui.ingress", []string{"tlsSecretName needs ui.ingress.host"}},
 		{"UI regular expression path without a proxy base", func(s *stokev1.SparkApplicationSpec) {
 			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Path: "/pi(/|$)(.*)", PathType: ptr(networkingv1.PathTypeImplementationSpecific)}}
-		}, []string{"spec.ui.ingress", "needs ui.ingress.proxyBase"}},
+		}, "spec.ui.ingress", []string{"needs ui.ingress.proxyBase"}},
 		{"UI path not starting with a slash", func(s *stokev1.SparkApplicationSpec) {
 			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Path: "spark"}}
-		}, []string{"spec.ui.ingress.path"}},
+		}, "spec.ui.ingress.path", []string{"should match"}},
 		{"UI host with a capital", func(s *stokev1.SparkApplicationSpec) {
 			s.UI = &stokev1.SparkUI{Ingress: &stokev1.UIIngress{Host: "Spark.example.com"}}
-		}, []string{"spec.ui.ingress.host"}},
+		}, "spec.ui.ingress.host", []string{"should match"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			app := newApp(ns, "bad-"+strings.ReplaceAll(tc.name, " ", "-"))
+			app := newApp(ns, "bad-"+strings.ToLower(strings.ReplaceAll(tc.name, " ", "-")))
 			tc.change(&app.Spec)
-			err := env.Client.Create(context.Background(), app)
-			if !apierrors.IsInvalid(err) {
-				t.Fatalf("want an Invalid error, got %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not mention %q:\n%v", w, err)
-				}
+			if err := testenv.CheckInvalid(env.Client.Create(context.Background(), app), tc.field, tc.words...); err != nil {
+				t.Error(err)
 			}
 		})
 	}
