@@ -11,7 +11,7 @@ IMAGE ?= $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCH ?= amd64
 IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench chaos chaos-short kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -111,7 +111,22 @@ conformance-broken: kube-binaries
 ## missed. BENCH_FLAGS="-quick" for a short run; see docs/performance.md.
 bench: build
 	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null
+	hack/spark.sh >/dev/null
+	hack/kubeflow-operator.sh >/dev/null || echo "bench: kubeflow/spark-operator cannot be built here; its column says SKIP"
 	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/results $(BENCH_FLAGS)
+
+## chaos: the chaos suite (docs/reliability.md): bursts of 1,000 applications through the operator on the
+## bench's API server and kwok nodes while the operator is killed, fails over, loses the API server (restarted,
+## etcd compacted) or its network (toxiproxy), and pods fail; an auditor checks every round. About 1.5 hours.
+## CHAOS_FLAGS="-chaos operator-kill -chaos-rounds 3" for a part.
+chaos: build
+	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null
+	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/chaos -chaos all -chaos-rounds 20 -chaos-apps 1000 $(CHAOS_FLAGS)
+
+## chaos-short: every chaos scenario once with 200 applications (CI runs it; a few minutes)
+chaos-short: build
+	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null
+	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/chaos -chaos all -chaos-rounds 1 -chaos-apps 200
 
 ## cluster-up: the local single-node Kubernetes (built from source, cached; needs root)
 cluster-up:

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -22,17 +21,14 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/operator"
-	"github.com/stokehq/stoke/internal/spark"
 	"github.com/stokehq/stoke/internal/testenv"
 )
 
@@ -59,6 +55,12 @@ type options struct {
 	queueEnds     int
 	serverPairs   int
 	quick         bool
+	kubeflowApps  int
+	kubeflowRate  int
+	kubeflowFor   time.Duration
+	chaos         string
+	chaosRounds   int
+	chaosApps     int
 }
 
 func main() {
@@ -85,13 +87,22 @@ func main() {
 	flag.IntVar(&o.queueEnds, "queue-ends", 300, "queues: application ends measured in the line")
 	flag.IntVar(&o.serverPairs, "server-pairs", 100, "stoke server: Livy batches and plain creates, interleaved (0: skip the server)")
 	flag.BoolVar(&o.quick, "quick", false, "a short run: 300 burst, 1 minute steady, 1000 inventory, 100 schedules for 2 minutes, a workflow of 20 + 20 steps, queues of 60 and a line of 1000")
+	flag.IntVar(&o.kubeflowApps, "kubeflow-apps", 40, "side by side with kubeflow/spark-operator: the burst each operator gets (0: skip)")
+	flag.IntVar(&o.kubeflowRate, "kubeflow-rate", 6, "side by side: the steady rate each operator gets (applications per minute)")
+	flag.DurationVar(&o.kubeflowFor, "kubeflow-steady-for", 2*time.Minute, "side by side: how long each operator gets the steady rate")
+	flag.StringVar(&o.chaos, "chaos", "", "run the chaos suite instead of the benchmark: \"all\" or scenarios separated by commas (operator-kill, leader-failover, apiserver-restart, network, pod-faults)")
+	flag.IntVar(&o.chaosRounds, "chaos-rounds", 20, "chaos: rounds per scenario")
+	flag.IntVar(&o.chaosApps, "chaos-apps", 1000, "chaos: applications per round")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
+	if o.chaos != "" {
+		os.Exit(chaosMain(o))
+	}
 	if o.quick {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
 		o.schedules, o.schedMinutes, o.fanOut, o.chain = 100, 2, 20, 20
 		o.queueApps, o.queueLine, o.queueEnds = 60, 1000, 100
-		o.serverPairs = 30
+		o.serverPairs, o.kubeflowApps = 30, 20
 	}
 	if o.apps <= 0 || o.rate <= 0 || o.steadyFor <= 0 || o.steadyRounds <= 0 || o.inventory < 0 || o.executors < 0 || o.nodes <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: -apps, -rate, -steady-for, -steady-rounds and -nodes must be positive; -inventory and -executors not negative")
@@ -117,7 +128,42 @@ func main() {
 	}
 }
 
-func writeResults(dir string, r *report, md string) error {
+// chaosMain runs the chaos suite and writes chaos.json and chaos.md; the exit code is 1 when a scenario
+// failed.
+func chaosMain(o options) int {
+	if o.chaosRounds <= 0 || o.chaosApps <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -chaos-rounds and -chaos-apps must be positive")
+		return 2
+	}
+	names := strings.Split(o.chaos, ",")
+	for _, n := range names {
+		if n != "all" && !slices.ContainsFunc(scenarios, func(s scenario) bool { return s.name == n }) {
+			fmt.Fprintf(os.Stderr, "bench: unknown chaos scenario %q\n", n)
+			return 2
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps})
+	if r != nil {
+		md := r.markdown()
+		fmt.Println(md)
+		if werr := writeJSONAndMarkdown(o.out, "chaos", r, md); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: chaos:", err)
+		return 1
+	}
+	if r.failed() {
+		fmt.Fprintln(os.Stderr, "bench: chaos: FAIL (see the table above)")
+		return 1
+	}
+	return 0
+}
+
+func writeJSONAndMarkdown(dir, name string, r any, md string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -125,10 +171,14 @@ func writeResults(dir string, r *report, md string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "results.json"), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+	return os.WriteFile(filepath.Join(dir, name+".md"), []byte(md), 0o644)
+}
+
+func writeResults(dir string, r *report, md string) error {
+	return writeJSONAndMarkdown(dir, "results", r, md)
 }
 
 func machine() string {
@@ -156,6 +206,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		"executorsPerDriver": o.executors, "runningDelay": o.runningDelay.String(), "completeAfter": o.completeAfter.String(),
 		"kwokNodes": o.nodes, "schedules": o.schedules, "scheduleMinutes": o.schedMinutes, "workflowFanOut": o.fanOut, "workflowChain": o.chain,
 		"queueApps": o.queueApps, "queueLine": o.queueLine, "queueEnds": o.queueEnds, "serverPairs": o.serverPairs,
+		"kubeflowApps": o.kubeflowApps, "kubeflowRate": o.kubeflowRate, "kubeflowSteadyFor": o.kubeflowFor.String(),
 	}}
 	stokeBin, err := filepath.Abs(o.stokeBin)
 	if err != nil {
@@ -182,11 +233,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	defer func() { _ = env.Stop() }()
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = 5000, 10000
-	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
-	if err != nil {
-		return nil, err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	c, cs, err := clientsFor(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -209,37 +256,20 @@ func run(ctx context.Context, o options) (*report, error) {
 	simCtx, stopSim := context.WithCancel(ctx)
 	defer stopSim()
 	sim.run(simCtx, 16)
-	hasRole, _ := labels.NewRequirement(spark.LabelRole, selection.Exists, nil)
-	informers, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRole)},
-	}})
-	if err != nil {
-		return nil, err
-	}
-	podInf, err := informers.GetInformer(ctx, &corev1.Pod{})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := podInf.AddEventHandler(sim.podHandler()); err != nil {
-		return nil, err
-	}
-	appInf, err := informers.GetInformer(ctx, &stokev1.SparkApplication{})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := appInf.AddEventHandler(sim.appHandler()); err != nil {
-		return nil, err
-	}
 	runs := newRunLog()
-	if _, err := appInf.AddEventHandler(runs.handler()); err != nil {
+	informers, appInf, err := sparkInformers(ctx, cfg, simCtx, []toolscache.ResourceEventHandler{sim.podHandler()},
+		[]toolscache.ResourceEventHandler{sim.appHandler(), runs.handler()})
+	if err != nil {
 		return nil, err
-	}
-	go func() { _ = informers.Start(simCtx) }()
-	if !informers.WaitForCacheSync(ctx) {
-		return nil, errors.New("bench informers did not sync")
 	}
 	// The operator serves every namespace but the plain client's ("ceiling").
-	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues", "server"} {
+	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues", "server", "vs-stoke", "kubeflow"} {
+		if ns == "kubeflow" {
+			if err := createNamespace(ctx, cs, ns, nil); err != nil { // kubeflow's own, not served by Stoke
+				return nil, err
+			}
+			continue
+		}
 		var l map[string]string
 		if ns != "ceiling" {
 			l = servedLabel
@@ -467,6 +497,17 @@ func run(ctx context.Context, o options) (*report, error) {
 			return rep, err
 		}
 	}
+	tokenKubeconfig := filepath.Join(dir, "kubeconfig-token")
+	if o.kubeflowApps > 0 || o.jvmRuns > 0 {
+		if err := writeTokenKubeconfig(ctx, env, cs, tokenKubeconfig); err != nil {
+			return rep, err
+		}
+	}
+	if o.kubeflowApps > 0 {
+		if rep.Kubeflow, err = runSideBySide(ctx, cfg, c, tr, op, dir, tokenKubeconfig, o.kubeflowApps, o.kubeflowRate, o.kubeflowFor); err != nil {
+			return rep, err
+		}
+	}
 	op.stop()
 	stopOp()
 
@@ -478,10 +519,6 @@ func run(ctx context.Context, o options) (*report, error) {
 		rep.JVM.SkippedBecause = "no Spark 3.5 in the cache; run hack/spark.sh to install it"
 	default:
 		logf("spark-submit: %d runs from %s", o.jvmRuns, home)
-		tokenKubeconfig := filepath.Join(dir, "kubeconfig-token")
-		if err := writeTokenKubeconfig(ctx, env, cs, tokenKubeconfig); err != nil {
-			return rep, err
-		}
 		j, err := runSparkSubmit(ctx, home, env.Config.Host, "jvm", tokenKubeconfig, dir, o.jvmRuns)
 		if err != nil {
 			return rep, err
@@ -495,6 +532,16 @@ func run(ctx context.Context, o options) (*report, error) {
 	tr.mu.Unlock()
 	rep.checkTargets()
 	return rep, nil
+}
+
+// clientsFor makes the bench's controller-runtime client and clientset.
+func clientsFor(cfg *rest.Config) (client.Client, kubernetes.Interface, error) {
+	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	return c, cs, err
 }
 
 func logf(format string, args ...any) {

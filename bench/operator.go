@@ -32,6 +32,7 @@ type operatorProcess struct {
 	clockTicks  float64
 	configYAML  string
 	startedWall time.Time
+	exited      chan struct{} // closed when the process has ended
 }
 
 func freePort() (int, error) {
@@ -48,6 +49,19 @@ func freePort() (int, error) {
 var servedLabel = map[string]string{"stoke.dev/bench": "operator"}
 
 func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
+	return startOperatorWith(ctx, stokeBin, dir, kubeconfig, operatorOptions{name: "operator", workers: workers})
+}
+
+// operatorOptions vary the operator processes the chaos suite runs: several replicas (each its own name,
+// configuration and log) and more configuration.
+type operatorOptions struct {
+	name    string
+	workers int
+	// extraConfig is appended to the configuration file (YAML).
+	extraConfig string
+}
+
+func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o operatorOptions) (*operatorProcess, error) {
 	mport, err := freePort()
 	if err != nil {
 		return nil, err
@@ -57,27 +71,38 @@ func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, worker
 		return nil, err
 	}
 	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nnamespaceSelector: %s\n", mport, hport, labels.SelectorFromSet(servedLabel))
-	if workers > 0 {
-		cfg += fmt.Sprintf("workers: %d\n", workers)
+	if o.workers > 0 {
+		cfg += fmt.Sprintf("workers: %d\n", o.workers)
 	}
-	cfgPath := filepath.Join(dir, "operator.yaml")
+	cfg += o.extraConfig
+	cfgPath := filepath.Join(dir, o.name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, stokeBin, "operator", "--config", cfgPath, "--kubeconfig", kubeconfig)
-	logf, err := os.Create(filepath.Join(dir, "operator.log"))
+	// Appended to: the chaos suite starts the same replica again after killing it.
+	logf, err := os.OpenFile(filepath.Join(dir, o.name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the bench
 	if err := cmd.Start(); err != nil {
+		logf.Close()
 		return nil, fmt.Errorf("starting %s operator: %w", stokeBin, err)
 	}
+	logf.Close() // the child holds its own descriptor
 	op := &operatorProcess{cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", mport), clockTicks: 100,
 		configYAML: cfg, startedWall: time.Now()}
+	op.exited = make(chan struct{})
+	go func() { _ = cmd.Wait(); close(op.exited) }()
 	healthz := fmt.Sprintf("http://127.0.0.1:%d/readyz", hport)
 	err = waitUntil(60*time.Second, "the operator to be ready", func() bool {
+		select {
+		case <-op.exited:
+			return true
+		default:
+		}
 		resp, err := http.Get(healthz)
 		if err != nil {
 			return false
@@ -85,27 +110,40 @@ func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, worker
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	select {
+	case <-op.exited:
+		return op, fmt.Errorf("the operator %s exited while starting (see %s.log)", o.name, o.name)
+	default:
+	}
 	return op, err
 }
 
 func (o *operatorProcess) stop() {
 	if o.cmd.Process != nil {
 		_ = o.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = o.cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-o.exited:
 		case <-time.After(10 * time.Second):
-			_ = o.cmd.Process.Kill()
+			o.kill()
 		}
+	}
+}
+
+// kill ends the operator with SIGKILL, as a node failure or the OOM killer would, and waits for it.
+func (o *operatorProcess) kill() {
+	if o.cmd.Process != nil {
+		_ = o.cmd.Process.Kill()
+		<-o.exited
 	}
 }
 
 // procSample is the operator's CPU time and memory from /proc/<pid>.
 type procSample struct {
 	CPUSeconds float64 `json:"cpuSeconds"`
-	RSSBytes   int64   `json:"rssBytes"`
-	PeakRSS    int64   `json:"peakRSSBytes"`
+	// ChildCPUSeconds is the CPU time of the process's children that ended (kubeflow's spark-submit JVMs).
+	ChildCPUSeconds float64 `json:"childCPUSeconds,omitempty"`
+	RSSBytes        int64   `json:"rssBytes"`
+	PeakRSS         int64   `json:"peakRSSBytes"`
 }
 
 func (o *operatorProcess) proc() (procSample, error) {
@@ -124,6 +162,9 @@ func readProc(pid int, ticks float64) (procSample, error) {
 	utime, _ := strconv.ParseFloat(f[11], 64)
 	stime, _ := strconv.ParseFloat(f[12], 64)
 	s.CPUSeconds = (utime + stime) / ticks
+	cutime, _ := strconv.ParseFloat(f[13], 64)
+	cstime, _ := strconv.ParseFloat(f[14], 64)
+	s.ChildCPUSeconds = (cutime + cstime) / ticks
 	fh, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return s, err
@@ -214,6 +255,8 @@ type operatorMetrics struct {
 	Reconciles float64            `json:"reconciles"`
 	QueueDepth float64            `json:"queueDepth"`
 	Requests   map[string]float64 `json:"requests"` // "verb resource" -> count
+	// Leader: this replica holds the leader-election lease (with leader election on).
+	Leader bool `json:"leader,omitempty"`
 }
 
 func (o *operatorProcess) metrics() (operatorMetrics, error) {
@@ -237,6 +280,11 @@ func (o *operatorProcess) metrics() (operatorMetrics, error) {
 			}
 		}
 		return ""
+	}
+	if f := families["leader_election_master_status"]; f != nil {
+		for _, mt := range f.Metric {
+			m.Leader = m.Leader || mt.GetGauge().GetValue() == 1
+		}
 	}
 	if f := families["go_goroutines"]; f != nil && len(f.Metric) > 0 {
 		m.Goroutines = f.Metric[0].GetGauge().GetValue()

@@ -162,6 +162,7 @@ type report struct {
 	Workflow           *workflowResult `json:"workflow,omitempty"`
 	Queues             *queueResult    `json:"queues,omitempty"`
 	Server             *serverResult   `json:"server,omitempty"`
+	Kubeflow           *sideBySide     `json:"kubeflowSideBySide,omitempty"`
 	Scrape             *scrapeResult   `json:"metricsScrape,omitempty"`
 	Targets            []target        `json:"targets"`
 }
@@ -231,6 +232,15 @@ func (r *report) checkTargets() {
 		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",
 			fmt.Sprintf("%.0f ms (p50 %.0f ms, max %.0f ms; %s in %.0f s)", w.ToPod.P99, w.ToPod.P50, w.ToPod.Max, w.Phase, w.Seconds),
 			w.Phase == string(stokev1.WorkflowPhaseSucceeded) && w.Unmatched == 0 && w.ToPod.P99 <= 1000))
+	}
+	if k := r.Kubeflow; k != nil {
+		const name, goal = "burst throughput vs kubeflow/spark-operator v2.5.2 on this machine", "> 50×"
+		if k.SkippedBecause != "" {
+			t = append(t, target{Name: name, Goal: goal, Measured: k.SkippedBecause, Status: "SKIP"})
+		} else {
+			t = append(t, check(name, goal, fmt.Sprintf("%.0f× (steady p99 %.0f× lower, CPU per application %.0f× lower)",
+				k.ThroughputRatio, k.P99Ratio, k.CPURatio), k.ThroughputRatio > 50))
+		}
 	}
 	if sv := r.Server; sv != nil {
 		t = append(t, check(fmt.Sprintf("server: p99 list page (50 rows) of a namespace of %d applications", sv.ListedApps), "< 100 ms",
@@ -346,6 +356,9 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&b, "\nspark-submit (cluster mode, waitAppCompletion=false, %d runs, %s): %.2f s wall, %.2f CPU s, peak RSS %s per application.\n",
 				j.Runs, j.SparkHome, j.WallSeconds, j.CPUSeconds, mb(j.PeakRSSBytes))
 		}
+	}
+	if r.Kubeflow != nil {
+		b.WriteString(r.Kubeflow.markdown())
 	}
 	b.WriteString("\n| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {

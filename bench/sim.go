@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
@@ -72,6 +74,8 @@ func (s *simulator) onPod(pod *corev1.Pod) {
 	if driver {
 		if app := pod.Annotations[spark.AnnotationApplication]; app != "" {
 			s.tracker.podSeen(pod.Namespace+"/"+app, now)
+		} else if app := pod.Labels[kubeflowLabelAppName]; app != "" {
+			s.tracker.podSeen(pod.Namespace+"/"+app, now) // submitted by kubeflow's operator
 		}
 	}
 	if !pod.DeletionTimestamp.IsZero() {
@@ -93,10 +97,27 @@ func (s *simulator) onPod(pod *corev1.Pod) {
 	s.mu.Unlock()
 }
 
+// retried runs a simulator action again while the API server cannot be reached or answers that it is
+// unavailable (the chaos suite restarts it), for up to two minutes, as a kubelet or a Spark driver keeps
+// trying; any other answer is final.
+func retried(ctx context.Context, action func() error) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := action()
+		var status apierrors.APIStatus
+		transient := err != nil && (!errors.As(err, &status) || apierrors.IsServiceUnavailable(err) ||
+			apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsInternalError(err))
+		if !transient || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
 func (s *simulator) bind(ctx context.Context, ns, name, node string) {
 	b := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Target: corev1.ObjectReference{Kind: "Node", Name: node}}
-	if err := s.cs.CoreV1().Pods(ns).Bind(ctx, b, metav1.CreateOptions{}); err != nil {
+	if err := retried(ctx, func() error { return s.cs.CoreV1().Pods(ns).Bind(ctx, b, metav1.CreateOptions{}) }); err != nil {
 		s.tracker.simError(fmt.Errorf("binding %s/%s: %w", ns, name, err))
 	}
 }
@@ -122,7 +143,14 @@ func (s *simulator) driverRuns(ctx context.Context, driver *corev1.Pod) {
 				Containers:    []corev1.Container{{Name: spark.ExecutorContainerName, Image: driver.Spec.Containers[0].Image, Args: []string{"executor"}}},
 			},
 		}
-		if _, err := s.cs.CoreV1().Pods(driver.Namespace).Create(ctx, exec, metav1.CreateOptions{}); err != nil {
+		err := retried(ctx, func() error {
+			_, err := s.cs.CoreV1().Pods(driver.Namespace).Create(ctx, exec, metav1.CreateOptions{})
+			if apierrors.IsAlreadyExists(err) {
+				return nil // an earlier try got through
+			}
+			return err
+		})
+		if err != nil {
 			s.tracker.simError(fmt.Errorf("creating executor %s: %w", exec.Name, err))
 			continue
 		}
@@ -139,22 +167,33 @@ func (s *simulator) driverRuns(ctx context.Context, driver *corev1.Pod) {
 func (s *simulator) driverExits(ctx context.Context, ns, name, appID string, executors []string) {
 	zero := int64(0)
 	for _, e := range executors {
-		if err := s.cs.CoreV1().Pods(ns).Delete(ctx, e, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		if err := retried(ctx, func() error {
+			return s.cs.CoreV1().Pods(ns).Delete(ctx, e, metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		}); err != nil && !apierrors.IsNotFound(err) {
 			s.tracker.simError(fmt.Errorf("deleting executor %s: %w", e, err))
 		}
 	}
-	svcs, err := s.cs.CoreV1().Services(ns).List(ctx, metav1.ListOptions{LabelSelector: spark.LabelAppSelector + "=" + appID})
+	var svcs *corev1.ServiceList
+	err := retried(ctx, func() (err error) {
+		svcs, err = s.cs.CoreV1().Services(ns).List(ctx, metav1.ListOptions{LabelSelector: spark.LabelAppSelector + "=" + appID})
+		return err
+	})
 	if err != nil {
 		s.tracker.simError(fmt.Errorf("listing the driver service of %s: %w", appID, err))
 	} else {
 		for _, svc := range svcs.Items {
-			if err := s.cs.CoreV1().Services(ns).Delete(ctx, svc.Name, metav1.DeleteOptions{}); err != nil {
+			if err := retried(ctx, func() error {
+				return s.cs.CoreV1().Services(ns).Delete(ctx, svc.Name, metav1.DeleteOptions{})
+			}); err != nil && !apierrors.IsNotFound(err) {
 				s.tracker.simError(fmt.Errorf("deleting the driver service %s: %w", svc.Name, err))
 			}
 		}
 	}
 	patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:"0"}}}`, exitAnnotation))
-	if _, err := s.cs.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if err := retried(ctx, func() error {
+		_, err := s.cs.CoreV1().Pods(ns).Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{})
+		return err
+	}); err != nil {
 		s.tracker.simError(fmt.Errorf("ending driver %s: %w", name, err))
 	}
 }

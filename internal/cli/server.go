@@ -99,6 +99,7 @@ func (o *ServerOptions) Run(cmd *cobra.Command) error {
 	}
 	// client-go's default of 5 a second would hold every request behind its SubjectAccessReview.
 	restConfig.QPS, restConfig.Burst = o.ClientQPS, o.ClientBurst
+	operator.WaitForAPIServer(restConfig) // its informers, too, resume the moment a restarted API server listens
 	ns := o.Namespace
 	if ns == "" {
 		ns = os.Getenv("POD_NAMESPACE")

@@ -55,6 +55,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	cfg = cfg.WithDefaults()
 	restConfig = rest.CopyConfig(restConfig)
 	restConfig.QPS, restConfig.Burst = cfg.ClientQPS, cfg.ClientBurst
+	WaitForAPIServer(restConfig)
 	stokemetrics.CountRequests(restConfig)
 
 	cacheOptions := cache.Options{

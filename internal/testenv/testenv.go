@@ -5,7 +5,9 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +35,8 @@ type Env struct {
 	Config *rest.Config
 	Client client.Client
 	env    *envtest.Environment
+	// certDir is the API server's own certificate directory when it may be restarted (removed by Stop).
+	certDir string
 	// defaultServiceAccounts: Namespace creates each namespace's default service account.
 	defaultServiceAccounts bool
 }
@@ -64,6 +68,14 @@ type Options struct {
 	// default service account). Namespace then creates the default service account, as the controller
 	// manager would.
 	DefaultAdmission bool
+	// Restartable keeps the API server's serving certificate and service-account keys in a directory of
+	// the harness's own, so that RestartAPIServer brings it back on the same address with the same
+	// certificates, and every client (and kubeconfig) made before the restart still works.
+	Restartable bool
+	// AuditLog, when set, makes the API server write an audit log (JSON lines) of every create of pods,
+	// Services and ConfigMaps to this file, at the Metadata level: an account of what was created that
+	// does not depend on any watch (the chaos suite counts driver pods from it).
+	AuditLog string
 }
 
 // Start runs etcd and kube-apiserver and installs the CRDs from config/crd. It fails with a hint when the
@@ -88,8 +100,29 @@ func StartWith(opts Options) (*Env, error) {
 	if opts.DefaultAdmission {
 		env.ControlPlane.GetAPIServer().Configure().Disable("disable-admission-plugins")
 	}
+	var certDir string
+	if opts.Restartable {
+		dir, err := os.MkdirTemp("", "stoke-apiserver-")
+		if err != nil {
+			return nil, err
+		}
+		certDir = dir
+		env.ControlPlane.GetAPIServer().CertDir = dir
+	}
+	if opts.AuditLog != "" {
+		policy := filepath.Join(filepath.Dir(opts.AuditLog), "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o644); err != nil {
+			return nil, err
+		}
+		env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).Set("audit-log-path", opts.AuditLog).
+			Set("audit-log-format", "json").Set("audit-log-mode", "blocking").Set("audit-log-maxsize", "0")
+	}
 	cfg, err := env.Start()
 	if err != nil {
+		if certDir != "" {
+			_ = os.RemoveAll(certDir)
+		}
 		return nil, fmt.Errorf("starting the test API server: %w", err)
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
@@ -98,17 +131,82 @@ func StartWith(opts Options) (*Env, error) {
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Env{Config: cfg, Client: c, env: env, defaultServiceAccounts: opts.DefaultAdmission}, nil
+	return &Env{Config: cfg, Client: c, env: env, certDir: certDir, defaultServiceAccounts: opts.DefaultAdmission}, nil
 }
 
+// auditPolicy records who created which pod, Service or ConfigMap and with what result; nothing else.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  verbs: ["create"]
+  resources:
+  - group: ""
+    resources: ["pods", "services", "configmaps"]
+- level: None
+`
+
 // Stop shuts the API server and etcd down.
-func (e *Env) Stop() error { return e.env.Stop() }
+func (e *Env) Stop() error {
+	err := e.env.Stop()
+	if e.certDir != "" {
+		_ = os.RemoveAll(e.certDir)
+	}
+	return err
+}
+
+// EtcdURL is the address of the API server's etcd (plain HTTP on loopback).
+func (e *Env) EtcdURL() string { return e.env.ControlPlane.Etcd.URL.String() }
+
+// RestartAPIServer stops kube-apiserver (etcd keeps running), runs between (for example to compact etcd
+// while no API server watches it; nil for nothing), and starts it again on the same address. The
+// environment must have been started with Options.Restartable.
+func (e *Env) RestartAPIServer(between func() error) error {
+	if e.certDir == "" {
+		return fmt.Errorf("the API server was not started restartable (testenv.Options.Restartable)")
+	}
+	api := e.env.ControlPlane.GetAPIServer()
+	// A busy API server may take longer than this to drain; it is then killed, as a crash would end it.
+	api.StopTimeout = 10 * time.Second
+	if err := api.Stop(); err != nil && !strings.Contains(err.Error(), "timeout waiting for process") {
+		return fmt.Errorf("stopping kube-apiserver: %w", err)
+	}
+	address := net.JoinHostPort(api.SecureServing.Address, api.SecureServing.Port)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		conn, err := net.DialTimeout("tcp", address, time.Second)
+		if err != nil {
+			break // nothing listens: the old process is gone
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kube-apiserver still listens on %s after it was stopped", address)
+		}
+	}
+	if between != nil {
+		if err := between(); err != nil {
+			return err
+		}
+	}
+	if err := api.Start(); err != nil {
+		return fmt.Errorf("starting kube-apiserver again: %w", err)
+	}
+	return nil
+}
 
 // Run is a TestMain helper: it starts the environment, runs the tests and stops it.
 func Run(m *testing.M, into **Env) int { return RunWith(m, into, Options{}) }
 
-// RunWith is Run with options.
+// RunWith is Run with options. A fuzzing worker (go test -fuzz starts one per core, and again after each
+// crash) runs only the fuzz target, so it starts no environment and *into stays nil: fuzz targets must not
+// use the API server. Starting one in every worker stalled fuzzing for the time each took to boot.
 func RunWith(m *testing.M, into **Env, opts Options) int {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
+		return m.Run()
+	}
 	env, err := StartWith(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)

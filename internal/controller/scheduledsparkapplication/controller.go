@@ -61,7 +61,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&stokev1.SparkApplication{}, builder.WithPredicates(runEnded)).
 		Owns(&stokev1.SparkWorkflow{}, builder.WithPredicates(runEnded)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, RateLimiter: options.RetryLimiter()}).
 		Named("scheduledsparkapplication").
 		Complete(r)
 }

@@ -31,6 +31,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/controller/options"
 	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
 	"github.com/stokehq/stoke/internal/usage"
@@ -161,7 +162,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A namespace's ResourceQuota changed (its usage fell, its limits grew): its queued applications look again.
 		Watches(&corev1.ResourceQuota{}, handler.EnqueueRequestsFromMapFunc(r.queuedIn)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, RateLimiter: options.RetryLimiter()}).
 		Named("sparkapplication")
 	if r.Options.NamespaceAllowed != nil {
 		// A namespace that starts matching the selector (or is created matching it) has its applications
