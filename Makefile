@@ -11,7 +11,7 @@ IMAGE ?= $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCH ?= amd64
 IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench chaos chaos-short kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench bench-scale chaos chaos-short kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -114,6 +114,14 @@ bench: build
 	hack/spark.sh >/dev/null
 	hack/kubeflow-operator.sh >/dev/null || echo "bench: kubeflow/spark-operator cannot be built here; its column says SKIP"
 	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/results $(BENCH_FLAGS)
+	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/results -scale $(SCALE_LEVELS) $(SCALE_FLAGS)
+
+## bench-scale: the scale run alone (make bench ends with it): the operator at 1,000, 10,000 and 50,000
+## retained applications, a burst and its settled RSS at each; SCALE_LEVELS=1000,5000 for a short one.
+SCALE_LEVELS ?= 1000,10000,50000
+bench-scale: build
+	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null
+	$(GO) run ./bench -stoke $(BIN)/stoke -out bench/results -scale $(SCALE_LEVELS) $(SCALE_FLAGS)
 
 ## chaos: the chaos suite (docs/reliability.md): bursts of 1,000 applications through the operator on the
 ## bench's API server and kwok nodes while the operator is killed, fails over, loses the API server (restarted,

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +62,8 @@ type options struct {
 	chaos         string
 	chaosRounds   int
 	chaosApps     int
+	scale         string
+	scaleBurst    int
 }
 
 func main() {
@@ -93,10 +96,15 @@ func main() {
 	flag.StringVar(&o.chaos, "chaos", "", "run the chaos suite instead of the benchmark: \"all\" or scenarios separated by commas (operator-kill, leader-failover, apiserver-restart, network, pod-faults)")
 	flag.IntVar(&o.chaosRounds, "chaos-rounds", 20, "chaos: rounds per scenario")
 	flag.IntVar(&o.chaosApps, "chaos-apps", 1000, "chaos: applications per round")
+	flag.StringVar(&o.scale, "scale", "", "run the scale suite instead of the benchmark: retained-application levels separated by commas (for example 1000,10000,50000)")
+	flag.IntVar(&o.scaleBurst, "scale-burst", 1000, "scale: the burst measured at each level")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
 	if o.chaos != "" {
 		os.Exit(chaosMain(o))
+	}
+	if o.scale != "" {
+		os.Exit(scaleMain(o))
 	}
 	if o.quick {
 		o.apps, o.steadyFor, o.inventory = 300, time.Minute, 1000
@@ -158,6 +166,51 @@ func chaosMain(o options) int {
 	}
 	if r.failed() {
 		fmt.Fprintln(os.Stderr, "bench: chaos: FAIL (see the table above)")
+		return 1
+	}
+	return 0
+}
+
+// scaleMain runs the scale suite and writes scale.json and scale.md; the exit code is 1 when a target was
+// missed.
+func scaleMain(o options) int {
+	var levels []int
+	for _, f := range strings.Split(o.scale, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 20 || (len(levels) > 0 && n <= levels[len(levels)-1]) {
+			fmt.Fprintf(os.Stderr, "bench: -scale wants ascending numbers of applications above 20, got %q\n", o.scale)
+			return 2
+		}
+		levels = append(levels, n)
+	}
+	if o.scaleBurst <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -scale-burst must be positive")
+		return 2
+	}
+	out, err := filepath.Abs(o.out)
+	if err == nil {
+		err = os.MkdirAll(out, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r, err := runScale(ctx, o.stokeBin, out, scaleOptions{levels: levels, burst: o.scaleBurst, workers: o.workers})
+	if r != nil {
+		md := r.markdown()
+		fmt.Println(md)
+		if werr := writeJSONAndMarkdown(out, "scale", r, md); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: scale:", err)
+		return 1
+	}
+	if r.failed() {
+		fmt.Fprintln(os.Stderr, "bench: scale: FAIL (see the table above)")
 		return 1
 	}
 	return 0

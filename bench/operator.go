@@ -32,6 +32,7 @@ type operatorProcess struct {
 	clockTicks  float64
 	configYAML  string
 	startedWall time.Time
+	pprofURL    string        // empty unless started with pprof
 	exited      chan struct{} // closed when the process has ended
 }
 
@@ -59,6 +60,8 @@ type operatorOptions struct {
 	workers int
 	// extraConfig is appended to the configuration file (YAML).
 	extraConfig string
+	// pprof serves the operator's profiler on a loopback port (heapProfile reads it).
+	pprof bool
 }
 
 func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o operatorOptions) (*operatorProcess, error) {
@@ -73,6 +76,15 @@ func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o 
 	cfg := fmt.Sprintf("metricsAddress: 127.0.0.1:%d\nhealthAddress: 127.0.0.1:%d\nnamespaceSelector: %s\n", mport, hport, labels.SelectorFromSet(servedLabel))
 	if o.workers > 0 {
 		cfg += fmt.Sprintf("workers: %d\n", o.workers)
+	}
+	pprofURL := ""
+	if o.pprof {
+		pport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg += fmt.Sprintf("pprofAddress: 127.0.0.1:%d\n", pport)
+		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pport)
 	}
 	cfg += o.extraConfig
 	cfgPath := filepath.Join(dir, o.name+".yaml")
@@ -93,7 +105,7 @@ func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o 
 	}
 	logf.Close() // the child holds its own descriptor
 	op := &operatorProcess{cmd: cmd, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", mport), clockTicks: 100,
-		configYAML: cfg, startedWall: time.Now()}
+		configYAML: cfg, startedWall: time.Now(), pprofURL: pprofURL}
 	op.exited = make(chan struct{})
 	go func() { _ = cmd.Wait(); close(op.exited) }()
 	healthz := fmt.Sprintf("http://127.0.0.1:%d/readyz", hport)
@@ -135,6 +147,32 @@ func (o *operatorProcess) kill() {
 		_ = o.cmd.Process.Kill()
 		<-o.exited
 	}
+}
+
+// heapProfile saves the operator's heap profile, taken after a garbage collection, to path (read it with
+// go tool pprof -sample_index=inuse_space).
+func (o *operatorProcess) heapProfile(path string) error {
+	if o.pprofURL == "" {
+		return fmt.Errorf("the operator was started without pprof")
+	}
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Minute}
+	resp, err := c.Get(o.pprofURL + "heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // procSample is the operator's CPU time and memory from /proc/<pid>.

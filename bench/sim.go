@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,9 @@ func (s *simulator) podHandler() toolscache.ResourceEventHandler {
 }
 
 func (s *simulator) onPod(pod *corev1.Pod) {
+	if pod.Namespace == seededNamespace && strings.HasPrefix(pod.Name, seedPrefix) {
+		return // finished clones (the scale run): nothing to play
+	}
 	now := time.Now()
 	driver := pod.Labels[spark.LabelRole] == spark.RoleDriver
 	if driver {

@@ -34,6 +34,9 @@ type Config struct {
 	MetricsCertDir string `json:"metricsCertDir,omitempty"`
 	// HealthAddress serves /healthz and /readyz. Default ":8081".
 	HealthAddress string `json:"healthAddress,omitempty"`
+	// PprofAddress serves Go's profiler (/debug/pprof/, for example the heap profile) on this address; empty
+	// (the default) serves nothing. Unauthenticated: bind it to loopback.
+	PprofAddress string `json:"pprofAddress,omitempty"`
 	// LeaderElection makes one of several replicas active at a time.
 	LeaderElection LeaderElection `json:"leaderElection,omitempty"`
 	// Namespaces limits the operator to these namespaces; empty means all.

@@ -25,7 +25,6 @@ import (
 	"github.com/stokehq/stoke/internal/controller/sparkworkflow"
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
-	"github.com/stokehq/stoke/internal/usage"
 )
 
 // Scheme knows the Kubernetes built-in kinds and Stoke's.
@@ -66,6 +65,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 				Label:     labels.SelectorFromSet(labels.Set{spark.LabelManagedBy: spark.ManagedByStoke}),
 				Transform: podForCache,
 			},
+			&stokev1.SparkApplication{}: {Transform: applicationForCache},
 		},
 	}
 	if len(cfg.Namespaces) > 0 {
@@ -97,6 +97,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		Client:                        client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.ConfigMap{}, &corev1.Service{}}}},
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        cfg.HealthAddress,
+		PprofBindAddress:              cfg.PprofAddress,
 		LeaderElection:                cfg.LeaderElection.Enabled,
 		LeaderElectionID:              cfg.LeaderElection.ID,
 		LeaderElectionNamespace:       cfg.LeaderElection.Namespace,
@@ -163,32 +164,4 @@ func namespaceMatcher(c client.Reader, selector labels.Selector) func(context.Co
 		}
 		return selector.Matches(labels.Set(ns.Labels)), nil
 	}
-}
-
-// podForCache keeps what the reconcilers read from a cached pod: its metadata (without managedFields), its
-// resource requests as one annotation (usage.RecordRequests, for the usage ledger), and of its status the
-// phase, reason, message, start time, conditions and the containers' names, readiness and states. The spec
-// (containers, env, volumes: most of a driver pod's size), addresses and images are dropped, so a finished
-// driver pod kept for its logs costs the operator little memory. Code that needs more of a pod reads it
-// through the API reader.
-func podForCache(obj any) (any, error) {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return obj, nil // a tombstone
-	}
-	pod.ManagedFields = nil
-	if len(pod.Spec.Containers) > 0 { // not a pod this function has already stripped
-		usage.RecordRequests(pod)
-	}
-	pod.Spec = corev1.PodSpec{}
-	st := pod.Status
-	pod.Status = corev1.PodStatus{Phase: st.Phase, Reason: st.Reason, Message: st.Message, StartTime: st.StartTime,
-		Conditions: st.Conditions, ContainerStatuses: make([]corev1.ContainerStatus, len(st.ContainerStatuses))}
-	for i, cs := range st.ContainerStatuses {
-		pod.Status.ContainerStatuses[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount, State: cs.State}
-	}
-	if len(st.ContainerStatuses) == 0 {
-		pod.Status.ContainerStatuses = nil
-	}
-	return pod, nil
 }

@@ -1,13 +1,17 @@
 package operator
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/spark"
 	"github.com/stokehq/stoke/internal/usage"
 )
 
@@ -15,7 +19,7 @@ func TestPodForCache(t *testing.T) {
 	started := metav1.Now()
 	terminated := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", FinishedAt: started}}
 	meta := metav1.ObjectMeta{Name: "d", Namespace: "ns", Labels: map[string]string{"spark-role": "driver"},
-		Annotations: map[string]string{"stoke.dev/spec-hash": "abc"}}
+		Annotations: map[string]string{spark.AnnotationSpecHash: "abc"}}
 	full := &corev1.Pod{
 		ObjectMeta: *meta.DeepCopy(),
 		Spec: corev1.PodSpec{NodeName: "n", Containers: []corev1.Container{{Name: "spark-kubernetes-driver", Image: "spark:3.5.7",
@@ -32,13 +36,16 @@ func TestPodForCache(t *testing.T) {
 		},
 	}
 	full.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}
+	// Labels and annotations no reconciler reads are not kept.
+	full.Labels["spark-version"], full.Labels["team"] = "3.5.7", "a"
+	full.Annotations["prometheus.io/scrape"] = "true"
 	wantMeta := meta.DeepCopy()
 	wantMeta.Annotations[usage.CachedRequestsAnnotation] = "1000,1408" // the requests outlive the spec
 	want := &corev1.Pod{
 		ObjectMeta: *wantMeta,
 		Status: corev1.PodStatus{
 			Phase: corev1.PodSucceeded, Reason: "r", Message: "m", StartTime: &started,
-			Conditions:        []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "PodCompleted"}},
+			// An ended pod keeps only the DisruptionTarget condition (none here).
 			ContainerStatuses: []corev1.ContainerStatus{{Name: "spark-kubernetes-driver", RestartCount: 1, State: terminated}},
 		},
 	}
@@ -53,6 +60,21 @@ func TestPodForCache(t *testing.T) {
 		t.Errorf("a pod stripped twice lost its requests: %+v", again)
 	}
 
+	evicted := full.DeepCopy()
+	evicted.Status.Phase = corev1.PodFailed
+	evicted.Status.Conditions = append(evicted.Status.Conditions, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI"})
+	got, _ = podForCache(evicted)
+	if c := got.(*corev1.Pod).Status.Conditions; len(c) != 1 || c[0].Type != corev1.DisruptionTarget {
+		t.Errorf("an evicted pod's conditions = %+v, want only DisruptionTarget", c)
+	}
+
+	running := &corev1.Pod{ObjectMeta: *meta.DeepCopy(), Status: corev1.PodStatus{Phase: corev1.PodRunning,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}, {Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}}}
+	got, _ = podForCache(running.DeepCopy())
+	if !reflect.DeepEqual(got, running) {
+		t.Errorf("a running pod's conditions changed: %+v", got)
+	}
+
 	pending := &corev1.Pod{ObjectMeta: *meta.DeepCopy(), Status: corev1.PodStatus{Phase: corev1.PodPending}}
 	got, _ = podForCache(pending.DeepCopy())
 	if !reflect.DeepEqual(got, pending) {
@@ -61,5 +83,56 @@ func TestPodForCache(t *testing.T) {
 	tombstone := "not a pod"
 	if got, _ := podForCache(tombstone); got != tombstone {
 		t.Errorf("a tombstone was changed: %v", got)
+	}
+}
+
+func TestApplicationForCacheKeepsEverythingButManagedFields(t *testing.T) {
+	main, file := "org.apache.spark.examples.SparkPi", "local:///opt/spark/examples/jars/spark-examples.jar"
+	decode := func(name string) *stokev1.SparkApplication {
+		// Each object decoded on its own, as the informer does: no string is shared to begin with.
+		src := &stokev1.SparkApplication{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: name, Labels: map[string]string{"team": "a"},
+				ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}},
+			Spec: stokev1.SparkApplicationSpec{Type: stokev1.ApplicationTypeScala, Image: "spark:3.5.7", MainClass: &main,
+				MainApplicationFile: &file, Arguments: []string{"1000"}, SparkConf: map[string]string{"spark.eventLog.enabled": "true"}},
+			Status: stokev1.SparkApplicationStatus{Phase: stokev1.PhaseSucceeded, Conditions: []metav1.Condition{
+				{Type: stokev1.ConditionSucceeded, Status: metav1.ConditionTrue, Reason: "DriverSucceeded", Message: "done: " + name}}},
+		}
+		data, err := json.Marshal(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := &stokev1.SparkApplication{}
+		if err := json.Unmarshal(data, app); err != nil {
+			t.Fatal(err)
+		}
+		return app
+	}
+	a, b := decode("a"), decode("b")
+	want := a.DeepCopy()
+	want.ManagedFields = nil
+	gotA, err := applicationForCache(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotA, want) {
+		t.Fatalf("applicationForCache changed the application:\n%+v\nwant\n%+v", gotA, want)
+	}
+	gotB, _ := applicationForCache(b)
+	x, y := gotA.(*stokev1.SparkApplication), gotB.(*stokev1.SparkApplication)
+	shared := func(what, s1, s2 string) {
+		if unsafe.StringData(s1) != unsafe.StringData(s2) {
+			t.Errorf("%s is held twice (%q)", what, s1)
+		}
+	}
+	shared("the namespace", x.Namespace, y.Namespace)
+	shared("a label value", x.Labels["team"], y.Labels["team"])
+	shared("the image", x.Spec.Image, y.Spec.Image)
+	shared("the main class", *x.Spec.MainClass, *y.Spec.MainClass)
+	shared("an argument", x.Spec.Arguments[0], y.Spec.Arguments[0])
+	shared("a sparkConf value", x.Spec.SparkConf["spark.eventLog.enabled"], y.Spec.SparkConf["spark.eventLog.enabled"])
+	shared("a condition's reason", x.Status.Conditions[0].Reason, y.Status.Conditions[0].Reason)
+	if tomb := "tombstone"; func() any { o, _ := applicationForCache(tomb); return o }() != tomb {
+		t.Error("a tombstone was changed")
 	}
 }

@@ -232,14 +232,12 @@ func (r *Reconciler) syncAdmission(key types.NamespacedName, before, after *stok
 // waitingFor maps a queue to the applications that stand in it without being admitted.
 func (r *Reconciler) waitingFor(ctx context.Context, queue client.Object) []reconcile.Request {
 	list := &stokev1.SparkApplicationList{}
-	if err := r.Client.List(ctx, list); err != nil {
+	if err := r.Client.List(ctx, list, client.MatchingFields{indexWaitingForQueue: queue.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
-	var reqs []reconcile.Request
+	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
-		if q := list.Items[i].Status.Queue; q != nil && q.Name == queue.GetName() && q.AdmittedTime == nil {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return reqs
 }
@@ -247,17 +245,21 @@ func (r *Reconciler) waitingFor(ctx context.Context, queue client.Object) []reco
 // queuedIn maps a ResourceQuota to its namespace's applications waiting for namespace quota.
 func (r *Reconciler) queuedIn(ctx context.Context, quota client.Object) []reconcile.Request {
 	list := &stokev1.SparkApplicationList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(quota.GetNamespace())); err != nil {
+	if err := r.Client.List(ctx, list, client.InNamespace(quota.GetNamespace()),
+		client.MatchingFields{indexWaitingForNamespaceQuota: "true"}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
-	var reqs []reconcile.Request
+	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
-		c := meta.FindStatusCondition(list.Items[i].Status.Conditions, stokev1.ConditionQueued)
-		if c != nil && c.Status == metav1.ConditionTrue && c.Reason == ReasonWaitingForNamespaceQuota {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return reqs
+}
+
+// waitsForNamespaceQuota: the application is queued because its namespace's ResourceQuota has no room.
+func waitsForNamespaceQuota(app *stokev1.SparkApplication) bool {
+	c := meta.FindStatusCondition(app.Status.Conditions, stokev1.ConditionQueued)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == ReasonWaitingForNamespaceQuota
 }
 
 func findQueue(queues []stokev1.SparkQueue, name string) *stokev1.SparkQueue {

@@ -558,8 +558,7 @@ func (r *Reconciler) driverPod(ctx context.Context, namespace, name string) (*co
 
 func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) ([]corev1.Pod, error) {
 	list := &corev1.PodList{}
-	err := r.Client.List(ctx, list, client.InNamespace(namespace),
-		client.MatchingLabels{spark.LabelAppSelector: appID, spark.LabelRole: spark.RoleExecutor})
+	err := r.Client.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{indexExecutorsOf: appID})
 	if err != nil {
 		return nil, fmt.Errorf("listing executor pods: %w", err)
 	}

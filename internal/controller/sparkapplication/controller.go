@@ -141,7 +141,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Options.Admission == nil {
 		r.Options.Admission = admission.NewManager(r.APIReader)
 	}
-	metrics.SetPhaseSource(countPhases(mgr.GetClient()))
+	if err := r.indexCache(mgr); err != nil {
+		return err
+	}
 	appPredicates := []predicate.Predicate{predicate.Or(
 		predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}, predicate.LabelChangedPredicate{})}
 	if r.Options.NamespaceAllowed != nil {
@@ -171,6 +173,57 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}
 	return b.Complete(r)
+}
+
+// Cache indexes: the lookups a reconcile makes find their few objects directly instead of scanning every
+// cached application or pod of a namespace (50,000 retained applications must not make each pass slower).
+const (
+	// indexExecutorsOf: an executor pod by its Spark application id (driver pods are not indexed).
+	indexExecutorsOf = "stoke.executorsOf"
+	// indexWaitingForQueue: an application standing in a queue, not admitted, by the queue's name.
+	indexWaitingForQueue = "stoke.waitingForQueue"
+	// indexWaitingForNamespaceQuota: an application queued for its namespace's ResourceQuota ("true").
+	indexWaitingForNamespaceQuota = "stoke.waitingForNamespaceQuota"
+)
+
+// indexCache registers the indexes and the stoke_applications counter on the manager's cache.
+func (r *Reconciler) indexCache(mgr ctrl.Manager) error {
+	ctx := context.Background()
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &corev1.Pod{}, indexExecutorsOf, func(o client.Object) []string {
+		if l := o.GetLabels(); l[spark.LabelRole] == spark.RoleExecutor && l[spark.LabelAppSelector] != "" {
+			return []string{l[spark.LabelAppSelector]}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing executor pods: %w", err)
+	}
+	if err := idx.IndexField(ctx, &stokev1.SparkApplication{}, indexWaitingForQueue, func(o client.Object) []string {
+		if q := o.(*stokev1.SparkApplication).Status.Queue; q != nil && q.AdmittedTime == nil {
+			return []string{q.Name}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing queued applications: %w", err)
+	}
+	if err := idx.IndexField(ctx, &stokev1.SparkApplication{}, indexWaitingForNamespaceQuota, func(o client.Object) []string {
+		if waitsForNamespaceQuota(o.(*stokev1.SparkApplication)) {
+			return []string{"true"}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing applications waiting for namespace quota: %w", err)
+	}
+	inf, err := mgr.GetCache().GetInformer(ctx, &stokev1.SparkApplication{})
+	if err != nil {
+		return fmt.Errorf("the SparkApplication informer: %w", err)
+	}
+	counter := newPhaseCounter()
+	if _, err := inf.AddEventHandler(counter.handler()); err != nil {
+		return err
+	}
+	metrics.SetPhaseSource(counter.source())
+	return nil
 }
 
 func (r *Reconciler) applicationsIn(ctx context.Context, ns client.Object) []reconcile.Request {

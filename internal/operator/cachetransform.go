@@ -1,0 +1,177 @@
+package operator
+
+import (
+	"reflect"
+	"unique"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/controller/sparkapplication"
+	"github.com/stokehq/stoke/internal/spark"
+	"github.com/stokehq/stoke/internal/usage"
+)
+
+// The operator keeps every SparkApplication and every Stoke pod in its cache, finished ones included (a
+// finished driver pod stays for its logs), so what one cached object costs is multiplied by the
+// applications a cluster retains. The transforms below run on each object before the cache stores it.
+
+// cachedPodLabels and cachedPodAnnotations are the labels and annotations the reconcilers read from cached
+// pods (or index them by). The others (Spark's application name and version, Prometheus scrape hints, a
+// user's own) are not kept: code that needs them reads the pod through the API reader.
+var (
+	cachedPodLabels      = []string{spark.LabelManagedBy, spark.LabelRole, spark.LabelAppSelector}
+	cachedPodAnnotations = []string{spark.AnnotationApplication, sparkapplication.AnnotationSpecHash, usage.CachedRequestsAnnotation}
+)
+
+// podForCache keeps what the reconcilers read from a cached pod: its identity, owners and deletion, the
+// labels and annotations above, its resource requests as one annotation (usage.RecordRequests, for the
+// usage ledger), and of its status the phase, reason, message, start time, conditions and the containers'
+// names, readiness and states. The spec (containers, env, volumes: most of a driver pod's size), addresses
+// and images are dropped, and a pod that has ended keeps only the DisruptionTarget condition (the one a
+// reconciler reads from an ended pod: was it evicted). Strings many pods share are interned. Code that
+// needs more of a pod reads it through the API reader.
+func podForCache(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil // a tombstone
+	}
+	pod.ManagedFields = nil
+	if len(pod.Spec.Containers) > 0 { // not a pod this function has already stripped
+		usage.RecordRequests(pod)
+	}
+	pod.Labels = keepOnly(pod.Labels, cachedPodLabels)
+	pod.Annotations = keepOnly(pod.Annotations, cachedPodAnnotations)
+	internMeta(&pod.ObjectMeta)
+	pod.Spec = corev1.PodSpec{}
+	st := pod.Status
+	pod.Status = corev1.PodStatus{Phase: st.Phase, Reason: intern(st.Reason), Message: st.Message, StartTime: st.StartTime,
+		Conditions: st.Conditions, ContainerStatuses: make([]corev1.ContainerStatus, len(st.ContainerStatuses))}
+	if st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed {
+		pod.Status.Conditions = nil
+		for _, c := range st.Conditions {
+			if c.Type == corev1.DisruptionTarget {
+				pod.Status.Conditions = append(pod.Status.Conditions, c)
+			}
+		}
+	}
+	for i := range pod.Status.Conditions {
+		c := &pod.Status.Conditions[i]
+		c.Type, c.Reason = corev1.PodConditionType(intern(string(c.Type))), intern(c.Reason)
+	}
+	for i, cs := range st.ContainerStatuses {
+		state := cs.State
+		if t := state.Terminated; t != nil {
+			t.Reason = intern(t.Reason)
+		}
+		if w := state.Waiting; w != nil {
+			w.Reason = intern(w.Reason)
+		}
+		pod.Status.ContainerStatuses[i] = corev1.ContainerStatus{Name: intern(cs.Name), Ready: cs.Ready, RestartCount: cs.RestartCount, State: state}
+	}
+	if len(st.ContainerStatuses) == 0 {
+		pod.Status.ContainerStatuses = nil
+	}
+	return pod, nil
+}
+
+// applicationForCache drops an application's managedFields and interns the strings applications share:
+// label and annotation keys and values, its spec's strings (runs of one schedule or template hold the same
+// image, class, file, arguments and sparkConf), and its conditions' types and reasons.
+func applicationForCache(obj any) (any, error) {
+	app, ok := obj.(*stokev1.SparkApplication)
+	if !ok {
+		return obj, nil // a tombstone
+	}
+	app.ManagedFields = nil
+	internMeta(&app.ObjectMeta)
+	internStrings(reflect.ValueOf(&app.Spec).Elem())
+	for i := range app.Status.Conditions {
+		c := &app.Status.Conditions[i]
+		c.Type, c.Reason = intern(c.Type), intern(c.Reason)
+	}
+	return app, nil
+}
+
+// intern returns the one shared copy of s (unique.Make), so that the cached objects holding the same
+// string hold one allocation between them. The copy lives as long as some object refers to it.
+func intern(s string) string {
+	if s == "" {
+		return s
+	}
+	return unique.Make(s).Value()
+}
+
+func internMeta(m *metav1.ObjectMeta) {
+	m.Namespace = intern(m.Namespace)
+	m.Labels = internMap(m.Labels)
+	m.Annotations = internMap(m.Annotations)
+	for i := range m.OwnerReferences {
+		r := &m.OwnerReferences[i]
+		r.APIVersion, r.Kind = intern(r.APIVersion), intern(r.Kind)
+	}
+	for i := range m.Finalizers {
+		m.Finalizers[i] = intern(m.Finalizers[i])
+	}
+}
+
+// internMap returns the map with interned keys and values (a map's keys cannot be replaced in place).
+func internMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[intern(k)] = intern(v)
+	}
+	return out
+}
+
+// keepOnly returns the entries of m under the given keys (nil when there are none).
+func keepOnly(m map[string]string, keys []string) map[string]string {
+	var out map[string]string
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			if out == nil {
+				out = make(map[string]string, len(keys))
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// internStrings interns every string reachable from v (structs, pointers, slices, string-keyed maps of
+// strings), in place.
+func internStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(intern(v.String()))
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			internStrings(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				internStrings(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			internStrings(v.Index(i))
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String && v.CanSet() && v.Len() > 0 {
+			out := reflect.MakeMapWithSize(v.Type(), v.Len())
+			for it := v.MapRange(); it.Next(); {
+				out.SetMapIndex(reflect.ValueOf(intern(it.Key().String())).Convert(v.Type().Key()),
+					reflect.ValueOf(intern(it.Value().String())).Convert(v.Type().Elem()))
+			}
+			v.Set(out)
+		}
+	}
+}
