@@ -162,7 +162,7 @@ e2e: build helm
 	hack/spark-image.sh import
 	rm -f $(BIN)/e2e-direct-report.md
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-direct-report.md \
-	  STOKE_E2E_OPERATOR=none $(GO) test -tags e2e -count=1 -timeout 20m -v -run '^TestDirect' ./test/e2e/ 2>&1 | tee $(BIN)/e2e-direct.log; \
+	  STOKE_E2E_OPERATOR=none STOKE_HELM=$$(hack/helm.sh) $(GO) test -tags e2e -count=1 -timeout 20m -v -run '^TestDirect' ./test/e2e/ 2>&1 | tee $(BIN)/e2e-direct.log; \
 	  test $${PIPESTATUS[0]} -eq 0
 	image=$$(hack/operator-image.sh) && \
 	STOKE_E2E_KUBECONFIG=$$(hack/cluster.sh kubeconfig) STOKE_BINARY=$(BIN)/stoke STOKE_E2E_REPORT=$(BIN)/e2e-report.md \

@@ -97,7 +97,7 @@ func (o *ChartOperator) InstallTimed(set ...string) (time.Duration, error) {
 	}
 	started := time.Now()
 	if _, err := o.helm(args...); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w\n%s", err, o.diagnose())
 	}
 	o.values = values
 	return time.Since(started), o.Start()
@@ -210,6 +210,36 @@ func (o *ChartOperator) LogTail(lines int) string {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// diagnose describes what a failed install left in the release's namespace: every pod's phase, conditions and
+// container states, the namespace's recent events and the operator's log tail.
+func (o *ChartOperator) diagnose() string {
+	ctx := context.Background()
+	var b strings.Builder
+	if pods, err := o.clientset.CoreV1().Pods(operatorNS).List(ctx, metav1.ListOptions{}); err == nil {
+		for _, p := range pods.Items {
+			fmt.Fprintf(&b, "pod %s: %s node=%q", p.Name, p.Status.Phase, p.Spec.NodeName)
+			for _, c := range p.Status.Conditions {
+				if c.Status != corev1.ConditionTrue {
+					fmt.Fprintf(&b, " %s=%s(%s: %s)", c.Type, c.Status, c.Reason, c.Message)
+				}
+			}
+			for _, cs := range p.Status.ContainerStatuses {
+				fmt.Fprintf(&b, " [%s ready=%v restarts=%d %+v last=%+v]", cs.Name, cs.Ready, cs.RestartCount, cs.State, cs.LastTerminationState)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if events, err := o.clientset.CoreV1().Events(operatorNS).List(ctx, metav1.ListOptions{}); err == nil {
+		items := events.Items
+		slices.SortFunc(items, func(a, b corev1.Event) int { return a.LastTimestamp.Compare(b.LastTimestamp.Time) })
+		for _, e := range items[max(0, len(items)-30):] {
+			fmt.Fprintf(&b, "event %s %s/%s %s: %s\n", e.Type, e.InvolvedObject.Kind, e.InvolvedObject.Name, e.Reason, e.Message)
+		}
+	}
+	b.WriteString(o.LogTail(40))
+	return b.String()
+}
 
 // releaseObjects lists what the release put in the cluster, by the chart's instance label.
 func releaseObjects() ([]string, error) {

@@ -94,7 +94,14 @@ func run(m *testing.M) int {
 	cfg.QPS, cfg.Burst = 50, 100
 	mode := envOr("STOKE_E2E_OPERATOR", "chart")
 	if mode == "none" {
-		// A cluster without Stoke: no CRD and no operator (TestDirect*, which make e2e runs first).
+		// A cluster without Stoke: no release and no CRD (TestDirect*, which make e2e runs first). The release
+		// of a previous run on a kept cluster goes first: Helm does not bring back the CRDs on an upgrade, and
+		// the operator may not create them (docs/install.md section 4), so an upgrade after this would roll an
+		// operator that cannot start.
+		if err := uninstallRelease(kubeconfig); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
 		if err := removeStokeCRDs(cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
@@ -166,6 +173,23 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: writing the report:", err)
 	}
 	return code
+}
+
+// uninstallRelease removes the chart's release a previous run left installed, if there is one.
+func uninstallRelease(kubeconfig string) error {
+	helm, err := toolPath("STOKE_HELM", "helm.sh")
+	if err != nil {
+		return err
+	}
+	out, err := exec.Command(helm, "uninstall", release, "--namespace", operatorNS, "--ignore-not-found", "--wait",
+		"--timeout", "120s", "--kubeconfig", kubeconfig).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("helm uninstall %s: %w\n%s", release, err, out)
+	}
+	if text := strings.TrimSpace(string(out)); text != "" {
+		fmt.Fprintln(os.Stderr, "e2e:", text)
+	}
+	return nil
 }
 
 // removeStokeCRDs makes the cluster one without Stoke: the CRDs of a previous run on a kept cluster (the chart
