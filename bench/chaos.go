@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -20,17 +19,13 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
-	"github.com/stokehq/stoke/internal/operator"
 	"github.com/stokehq/stoke/internal/spark"
 	"github.com/stokehq/stoke/internal/testenv"
 )
@@ -171,8 +166,7 @@ type chaosHarness struct {
 	ops        []*operatorProcess
 	opOptions  []operatorOptions
 	opConfig   string
-	// restartKwok starts kwok again (after an API server restart).
-	restartKwok func() error
+	cluster    *benchCluster
 }
 
 type chaosRound struct {
@@ -219,28 +213,16 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 	if stokeBin, err = filepath.Abs(stokeBin); err != nil {
 		return nil, err
 	}
-	logf("chaos: starting kube-apiserver (restartable, with an audit log) and etcd")
 	auditPath := filepath.Join(dir, "audit.log")
 	_ = os.Remove(auditPath)
-	env, err := testenv.StartWith(testenv.Options{Restartable: true, AuditLog: auditPath})
+	cl, err := startBenchCluster(ctx, dir, clusterOptions{env: testenv.Options{Restartable: true, AuditLog: auditPath},
+		qps: 2000, waitForAPIServer: true, nodes: 20, executors: 1, runningDelay: time.Second, completeAfter: 2 * time.Second})
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = env.Stop() }()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 2000, 4000
-	// The harness's own clients and informers (the simulator's, the auditor's) wait for a restarting API
-	// server as the operator's do, so that their reconnecting is not what the recovery times measure.
-	operator.WaitForAPIServer(cfg)
-	c, cs, err := clientsFor(cfg)
-	if err != nil {
-		return nil, err
-	}
-	h := &chaosHarness{env: env, c: c, cs: cs, stokeBin: stokeBin, dir: dir, kubeconfig: filepath.Join(dir, "kubeconfig"), audit: newAuditor()}
-	if err := env.WriteKubeconfig(h.kubeconfig); err != nil {
-		return nil, err
-	}
-	if h.proxy, err = startFaultProxy(env.Config.Host); err != nil {
+	defer cl.stop()
+	h := &chaosHarness{cluster: cl, env: cl.env, c: cl.c, cs: cl.cs, stokeBin: stokeBin, dir: dir, kubeconfig: cl.kubeconfig, audit: newAuditor()}
+	if h.proxy, err = startFaultProxy(cl.env.Config.Host); err != nil {
 		return nil, err
 	}
 	defer h.proxy.close()
@@ -248,35 +230,8 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 	if err := writeKubeconfigTo(h.kubeconfig, h.proxied, "https://"+h.proxy.listen); err != nil {
 		return nil, err
 	}
-	nodes, err := createNodes(ctx, cs, 20)
-	if err != nil {
-		return nil, err
-	}
-	kwokCtx, stopKwok := context.WithCancel(ctx)
-	defer stopKwok()
-	kwok, err := startKwok(kwokCtx, dir, h.kubeconfig, time.Second)
-	if err != nil {
-		return nil, err
-	}
-	// kwok plays every kubelet; its client backs off while the API server is down like any other, and a
-	// restarted kwok stands for kubelets that reconnected at once.
-	h.restartKwok = func() error {
-		_ = kwok.Process.Kill()
-		_ = kwok.Wait()
-		kwok, err = startKwok(kwokCtx, dir, h.kubeconfig, time.Second)
-		return err
-	}
-	tr := newTracker()
-	sim := newSimulator(cs, nodes, 1, 2*time.Second, tr)
-	simCtx, stopSim := context.WithCancel(ctx)
-	defer stopSim()
-	sim.run(simCtx, 16)
-	if _, _, err := sparkInformers(ctx, cfg, simCtx, []toolscache.ResourceEventHandler{sim.podHandler()},
-		[]toolscache.ResourceEventHandler{sim.appHandler()}); err != nil {
-		return nil, err
-	}
 	// The auditor's own informers: nothing it concludes comes from the simulator's or the operator's view.
-	if h.pods, _, err = sparkInformers(ctx, cfg, simCtx, []toolscache.ResourceEventHandler{h.audit.podHandler()},
+	if h.pods, _, err = sparkInformers(ctx, cl.cfg, cl.runCtx, []toolscache.ResourceEventHandler{h.audit.podHandler()},
 		[]toolscache.ResourceEventHandler{h.audit.appHandler()}); err != nil {
 		return nil, err
 	}
@@ -296,38 +251,6 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 	}
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	return rep, nil
-}
-
-// sparkInformers starts informers on Spark pods (those with a spark-role label) and on SparkApplications,
-// with the given handlers, and waits for them to sync. It returns the cache and the applications' informer.
-func sparkInformers(ctx context.Context, cfg *rest.Config, runCtx context.Context, pods, apps []toolscache.ResourceEventHandler) (cache.Cache, cache.Informer, error) {
-	hasRole, _ := labels.NewRequirement(spark.LabelRole, selection.Exists, nil)
-	informers, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRole)},
-	}})
-	if err != nil {
-		return nil, nil, err
-	}
-	podInf, err := informers.GetInformer(ctx, &corev1.Pod{})
-	if err != nil {
-		return nil, nil, err
-	}
-	appInf, err := informers.GetInformer(ctx, &stokev1.SparkApplication{})
-	if err != nil {
-		return nil, nil, err
-	}
-	for inf, handlers := range map[cache.Informer][]toolscache.ResourceEventHandler{podInf: pods, appInf: apps} {
-		for _, h := range handlers {
-			if _, err := inf.AddEventHandler(h); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	go func() { _ = informers.Start(runCtx) }()
-	if !informers.WaitForCacheSync(ctx) {
-		return nil, nil, errors.New("informers did not sync")
-	}
-	return informers, appInf, nil
 }
 
 // writeKubeconfigTo copies a kubeconfig with another server address.
@@ -638,7 +561,7 @@ func injectAPIServerRestart(ctx context.Context, h *chaosHarness, r *chaosRound)
 		return nil, err
 	}
 	removed := time.Now()
-	return []time.Time{removed}, h.restartKwok()
+	return []time.Time{removed}, h.cluster.restartKwok()
 }
 
 // compactEtcd compacts etcd's history up to its current revision through etcd's JSON gateway, so that no

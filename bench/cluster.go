@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,9 +15,18 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/operator"
+	"github.com/stokehq/stoke/internal/spark"
 	"github.com/stokehq/stoke/internal/testenv"
 )
 
@@ -264,4 +274,142 @@ func writeTokenKubeconfig(ctx context.Context, env *testenv.Env, cs kubernetes.I
 		a.ClientCertificateData, a.ClientKeyData, a.Token = nil, nil, tr.Status.Token
 	}
 	return clientcmd.WriteToFile(*cfg, path)
+}
+
+// benchCluster is what every bench mode (the main run, chaos, scale) runs against: kube-apiserver and etcd,
+// a kubeconfig file for the operators it starts, nodes played by kwok, and the simulator playing Spark's
+// drivers and executors on them, fed by its own informers.
+type benchCluster struct {
+	env        *testenv.Env
+	cfg        *rest.Config
+	c          client.Client
+	cs         kubernetes.Interface
+	dir        string
+	kubeconfig string
+	nodes      []string
+	tr         *tracker
+	// informers and apps are the simulator's cache and its SparkApplication informer.
+	informers cache.Cache
+	apps      cache.Informer
+	// runCtx ends with stop: informers others start on it stop with the cluster.
+	runCtx       context.Context
+	cancel       context.CancelFunc
+	runningDelay time.Duration
+	kwok         *exec.Cmd
+}
+
+type clusterOptions struct {
+	env testenv.Options
+	// qps is the harness's clients' rate (their burst is twice that).
+	qps float32
+	// waitForAPIServer makes the harness's clients and informers wait for a restarting API server as the
+	// operator's do (operator.WaitForAPIServer), so that their reconnecting is not what a recovery measures.
+	waitForAPIServer bool
+	nodes, executors int
+	// runningDelay is kwok's delay before a bound pod runs; completeAfter how long a simulated driver runs.
+	runningDelay, completeAfter time.Duration
+	// appHandlers get the simulator's SparkApplication events too.
+	appHandlers []toolscache.ResourceEventHandler
+	// served namespaces carry the label the operator serves; plain ones do not.
+	served, plain []string
+}
+
+// startBenchCluster starts the cluster, its nodes, kwok and the simulator, and creates the namespaces. On
+// an error, what it started is stopped.
+func startBenchCluster(ctx context.Context, dir string, o clusterOptions) (_ *benchCluster, err error) {
+	logf("starting kube-apiserver and etcd")
+	env, err := testenv.StartWith(o.env)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	b := &benchCluster{env: env, dir: dir, kubeconfig: filepath.Join(dir, "kubeconfig"), tr: newTracker(),
+		runCtx: runCtx, cancel: cancel, runningDelay: o.runningDelay}
+	defer func() {
+		if err != nil {
+			b.stop()
+		}
+	}()
+	b.cfg = rest.CopyConfig(env.Config)
+	b.cfg.QPS, b.cfg.Burst = o.qps, int(2*o.qps)
+	if o.waitForAPIServer {
+		operator.WaitForAPIServer(b.cfg)
+	}
+	if b.c, b.cs, err = clientsFor(b.cfg); err != nil {
+		return nil, err
+	}
+	if err := env.WriteKubeconfig(b.kubeconfig); err != nil {
+		return nil, err
+	}
+	if b.nodes, err = createNodes(ctx, b.cs, o.nodes); err != nil {
+		return nil, err
+	}
+	if b.kwok, err = startKwok(runCtx, dir, b.kubeconfig, o.runningDelay); err != nil {
+		return nil, err
+	}
+	sim := newSimulator(b.cs, b.nodes, o.executors, o.completeAfter, b.tr)
+	sim.run(runCtx, 16)
+	if b.informers, b.apps, err = sparkInformers(ctx, b.cfg, runCtx, []toolscache.ResourceEventHandler{sim.podHandler()},
+		append([]toolscache.ResourceEventHandler{sim.appHandler()}, o.appHandlers...)); err != nil {
+		return nil, err
+	}
+	for _, ns := range o.served {
+		if err := createNamespace(ctx, b.cs, ns, servedLabel); err != nil {
+			return nil, err
+		}
+	}
+	for _, ns := range o.plain {
+		if err := createNamespace(ctx, b.cs, ns, nil); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// restartKwok starts kwok again: its client backs off while the API server is down like any other, and a
+// restarted kwok stands for kubelets that reconnected at once.
+func (b *benchCluster) restartKwok() error {
+	_ = b.kwok.Process.Kill()
+	_ = b.kwok.Wait()
+	var err error
+	b.kwok, err = startKwok(b.runCtx, b.dir, b.kubeconfig, b.runningDelay)
+	return err
+}
+
+// stop stops the simulator, the informers, kwok and the API server.
+func (b *benchCluster) stop() {
+	b.cancel()
+	_ = b.env.Stop()
+}
+
+// sparkInformers starts informers on Spark pods (those with a spark-role label) and on SparkApplications,
+// with the given handlers, and waits for them to sync. It returns the cache and the applications' informer.
+func sparkInformers(ctx context.Context, cfg *rest.Config, runCtx context.Context, pods, apps []toolscache.ResourceEventHandler) (cache.Cache, cache.Informer, error) {
+	hasRole, _ := labels.NewRequirement(spark.LabelRole, selection.Exists, nil)
+	informers, err := cache.New(cfg, cache.Options{Scheme: operator.Scheme(), ByObject: map[client.Object]cache.ByObject{
+		&corev1.Pod{}: {Label: labels.NewSelector().Add(*hasRole)},
+	}})
+	if err != nil {
+		return nil, nil, err
+	}
+	podInf, err := informers.GetInformer(ctx, &corev1.Pod{})
+	if err != nil {
+		return nil, nil, err
+	}
+	appInf, err := informers.GetInformer(ctx, &stokev1.SparkApplication{})
+	if err != nil {
+		return nil, nil, err
+	}
+	for inf, handlers := range map[cache.Informer][]toolscache.ResourceEventHandler{podInf: pods, appInf: apps} {
+		for _, h := range handlers {
+			if _, err := inf.AddEventHandler(h); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	go func() { _ = informers.Start(runCtx) }()
+	if !informers.WaitForCacheSync(ctx) {
+		return nil, nil, errors.New("informers did not sync")
+	}
+	return informers, appInf, nil
 }

@@ -278,59 +278,17 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	rep.Settings["workers"] = workers
 
-	logf("starting kube-apiserver and etcd")
-	env, err := testenv.Start()
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = env.Stop() }()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 5000, 10000
-	c, cs, err := clientsFor(cfg)
-	if err != nil {
-		return nil, err
-	}
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		return nil, err
-	}
-	nodes, err := createNodes(ctx, cs, o.nodes)
-	if err != nil {
-		return nil, err
-	}
-	kwokCtx, stopKwok := context.WithCancel(ctx)
-	defer stopKwok()
-	if _, err := startKwok(kwokCtx, dir, kubeconfig, o.runningDelay); err != nil {
-		return nil, err
-	}
-
-	tr := newTracker()
-	sim := newSimulator(cs, nodes, o.executors, o.completeAfter, tr)
-	simCtx, stopSim := context.WithCancel(ctx)
-	defer stopSim()
-	sim.run(simCtx, 16)
 	runs := newRunLog()
-	informers, appInf, err := sparkInformers(ctx, cfg, simCtx, []toolscache.ResourceEventHandler{sim.podHandler()},
-		[]toolscache.ResourceEventHandler{sim.appHandler(), runs.handler()})
+	// The operator serves every namespace but the plain client's ("ceiling") and kubeflow's.
+	cl, err := startBenchCluster(ctx, dir, clusterOptions{qps: 5000, nodes: o.nodes, executors: o.executors,
+		runningDelay: o.runningDelay, completeAfter: o.completeAfter, appHandlers: []toolscache.ResourceEventHandler{runs.handler()},
+		served: []string{"warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues", "server", "vs-stoke"},
+		plain:  []string{"ceiling", "kubeflow"}})
 	if err != nil {
 		return nil, err
 	}
-	// The operator serves every namespace but the plain client's ("ceiling").
-	for _, ns := range []string{"ceiling", "warmup", "burst", "inventory", "steady", "jvm", "schedules", "workflows", "queues", "server", "vs-stoke", "kubeflow"} {
-		if ns == "kubeflow" {
-			if err := createNamespace(ctx, cs, ns, nil); err != nil { // kubeflow's own, not served by Stoke
-				return nil, err
-			}
-			continue
-		}
-		var l map[string]string
-		if ns != "ceiling" {
-			l = servedLabel
-		}
-		if err := createNamespace(ctx, cs, ns, l); err != nil {
-			return nil, err
-		}
-	}
+	defer cl.stop()
+	env, c, cs, tr, kubeconfig, informers, appInf := cl.env, cl.c, cl.cs, cl.tr, cl.kubeconfig, cl.informers, cl.apps
 	settle := o.runningDelay + o.completeAfter + 3*time.Second
 
 	// The ceiling first, before the operator runs: a plain client doing the same work in line. Its client
@@ -546,7 +504,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	}
 	if o.queueApps > 0 {
 		logf("queues: two sibling queues of weights 1 and 3, %d applications each", o.queueApps)
-		if rep.Queues, err = runQueues(ctx, c, informers, tr, op, "queues", o.executors, o.queueApps, o.queueLine, o.queueEnds, workers); err != nil {
+		if rep.Queues, err = runQueues(ctx, c, informers, tr, op, dir, "queues", o.executors, o.queueApps, o.queueLine, o.queueEnds, workers); err != nil {
 			return rep, err
 		}
 	}
@@ -557,7 +515,7 @@ func run(ctx context.Context, o options) (*report, error) {
 		}
 	}
 	if o.kubeflowApps > 0 {
-		if rep.Kubeflow, err = runSideBySide(ctx, cfg, c, tr, op, dir, tokenKubeconfig, o.kubeflowApps, o.kubeflowRate, o.kubeflowFor); err != nil {
+		if rep.Kubeflow, err = runSideBySide(ctx, cl.cfg, c, tr, op, dir, tokenKubeconfig, o.kubeflowApps, o.kubeflowRate, o.kubeflowFor); err != nil {
 			return rep, err
 		}
 	}

@@ -50,7 +50,7 @@ func freePort() (int, error) {
 var servedLabel = map[string]string{"stoke.dev/bench": "operator"}
 
 func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
-	return startOperatorWith(ctx, stokeBin, dir, kubeconfig, operatorOptions{name: "operator", workers: workers})
+	return startOperatorWith(ctx, stokeBin, dir, kubeconfig, operatorOptions{name: "operator", workers: workers, pprof: true})
 }
 
 // operatorOptions vary the operator processes the chaos suite runs: several replicas (each its own name,
@@ -152,17 +152,27 @@ func (o *operatorProcess) kill() {
 // heapProfile saves the operator's heap profile, taken after a garbage collection, to path (read it with
 // go tool pprof -sample_index=inuse_space).
 func (o *operatorProcess) heapProfile(path string) error {
+	return o.profile("heap?gc=1", time.Minute, path)
+}
+
+// cpuProfile saves a CPU profile of the operator's next d to path (go tool pprof -top).
+func (o *operatorProcess) cpuProfile(d time.Duration, path string) error {
+	return o.profile(fmt.Sprintf("profile?seconds=%d", int(d.Seconds())), d+time.Minute, path)
+}
+
+// profile saves what the operator's profiler serves under name to path.
+func (o *operatorProcess) profile(name string, timeout time.Duration, path string) error {
 	if o.pprofURL == "" {
 		return fmt.Errorf("the operator was started without pprof")
 	}
-	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Minute}
-	resp, err := c.Get(o.pprofURL + "heap?gc=1")
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: timeout}
+	resp, err := c.Get(o.pprofURL + name)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("heap profile: %s", resp.Status)
+		return fmt.Errorf("profile %s: %s", name, resp.Status)
 	}
 	f, err := os.Create(path)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,7 +61,8 @@ func sparkQueue(name, parent string, cores int64, weight int32) *stokev1.SparkQu
 }
 
 // runQueues runs both workloads in namespace ns, reading the applications from the bench's cache.
-func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *tracker, op *operatorProcess, ns string, executors, perQueue, line, releases, workers int) (*queueResult, error) {
+// The line's ends are profiled (the operator's CPU, its first 30 s) into profileDir/queue-line-cpu.pprof.
+func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *tracker, op *operatorProcess, profileDir, ns string, executors, perQueue, line, releases, workers int) (*queueResult, error) {
 	res := &queueResult{AppsPerQueue: perQueue, Queued: line}
 	footprint := int64((1 + executors) * benchPodCores)
 	slots := int64(8)
@@ -172,6 +174,8 @@ func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *t
 	measureFrom := time.Now()
 	_, doneBefore := tr.count(keys)
 	logf("queues: the line stands (%d already ran); measuring %d ends", doneBefore, releases)
+	profiled := make(chan error, 1)
+	go func() { profiled <- op.cpuProfile(30*time.Second, filepath.Join(profileDir, "queue-line-cpu.pprof")) }()
 	if err := waitUntil(10*time.Minute+time.Duration(releases)*time.Second, fmt.Sprintf("%d applications to end", releases), func() bool {
 		_, done := tr.count(keys)
 		return done >= doneBefore+releases
@@ -183,6 +187,9 @@ func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *t
 		return res, err
 	}
 	res.LineSeconds = time.Since(lineStart).Seconds()
+	if err := <-profiled; err != nil {
+		logf("queues: no CPU profile of the line: %v", err)
+	}
 	var ends, pods []time.Time
 	for _, a := range tr.snapshot(keys) {
 		if !a.finished.IsZero() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -286,13 +287,19 @@ func (r *report) checkTargets() {
 	r.Targets = t
 }
 
-func (r *report) failed() bool {
-	for _, t := range r.Targets {
-		if t.Status == "FAIL" {
-			return true
-		}
+func (r *report) failed() bool { return anyFailed(r.Targets) }
+
+// anyFailed reports whether a target was missed.
+func anyFailed(targets []target) bool {
+	return slices.ContainsFunc(targets, func(t target) bool { return t.Status == "FAIL" })
+}
+
+// targetsMarkdown is the table of targets every report ends its summary with.
+func targetsMarkdown(b *strings.Builder, targets []target) {
+	b.WriteString("| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
+	for _, t := range targets {
+		fmt.Fprintf(b, "| %s | %s | %s | **%s** |\n", t.Name, t.Goal, t.Measured, t.Status)
 	}
-	return false
 }
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
@@ -360,10 +367,8 @@ func (r *report) markdown() string {
 	if r.Kubeflow != nil {
 		b.WriteString(r.Kubeflow.markdown())
 	}
-	b.WriteString("\n| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
-	for _, t := range r.Targets {
-		fmt.Fprintf(&b, "| %s | %s | %s | **%s** |\n", t.Name, t.Goal, t.Measured, t.Status)
-	}
+	b.WriteString("\n")
+	targetsMarkdown(&b, r.Targets)
 	if len(r.SimErrors) > 0 {
 		fmt.Fprintf(&b, "\nSimulator errors (first %d): %s\n", len(r.SimErrors), strings.Join(r.SimErrors, "; "))
 	}

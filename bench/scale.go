@@ -14,14 +14,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/operator"
 	"github.com/stokehq/stoke/internal/spark"
-	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // The scale run (`-scale 1000,10000,50000`) measures what the operator costs as the number of finished
@@ -59,7 +56,6 @@ type scaleLevel struct {
 	Level        int     `json:"level"`
 	Seeded       int     `json:"seeded"`
 	SeedSeconds  float64 `json:"seedSeconds"`
-	SeedsPerSec  float64 `json:"seedsPerSecond"`
 	ResyncSecs   float64 `json:"resyncSeconds"`
 	ResyncWrites float64 `json:"resyncObjectWrites"`
 	ResyncReads  float64 `json:"resyncReads"`
@@ -88,47 +84,13 @@ type scaleReport struct {
 func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scaleReport, error) {
 	rep := &scaleReport{Started: time.Now(), Machine: machine(), Burst: o.burst, Workers: o.workers,
 		Settings: map[string]any{"levels": o.levels, "burst": o.burst}}
-	logf("scale: starting kube-apiserver and etcd")
-	env, err := testenv.Start()
+	cl, err := startBenchCluster(ctx, out, clusterOptions{qps: 5000, nodes: 20, executors: 1, runningDelay: time.Second,
+		completeAfter: 2 * time.Second, served: []string{"warmup", seededNamespace}, plain: []string{"ceiling"}})
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = env.Stop() }()
-	cfg := rest.CopyConfig(env.Config)
-	cfg.QPS, cfg.Burst = 5000, 10000
-	c, cs, err := clientsFor(cfg)
-	if err != nil {
-		return nil, err
-	}
-	kubeconfig := filepath.Join(out, "kubeconfig")
-	if err := env.WriteKubeconfig(kubeconfig); err != nil {
-		return nil, err
-	}
-	nodes, err := createNodes(ctx, cs, 20)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := startKwok(ctx, out, kubeconfig, time.Second); err != nil {
-		return nil, err
-	}
-	tr := newTracker()
-	sim := newSimulator(cs, nodes, 1, 2*time.Second, tr)
-	simCtx, stopSim := context.WithCancel(ctx)
-	defer stopSim()
-	sim.run(simCtx, 16)
-	if _, _, err := sparkInformers(ctx, cfg, simCtx, []toolscache.ResourceEventHandler{sim.podHandler()},
-		[]toolscache.ResourceEventHandler{sim.appHandler()}); err != nil {
-		return nil, err
-	}
-	for _, ns := range []string{"warmup", seededNamespace, "ceiling"} {
-		var l map[string]string
-		if ns != "ceiling" {
-			l = servedLabel
-		}
-		if err := createNamespace(ctx, cs, ns, l); err != nil {
-			return nil, err
-		}
-	}
+	defer cl.stop()
+	c, cs, tr, kubeconfig := cl.c, cl.cs, cl.tr, cl.kubeconfig
 	workers := o.workers
 	if workers == 0 {
 		workers = operator.Config{}.WithDefaults().Workers
@@ -183,7 +145,6 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 				return rep, err
 			}
 			lv.Seeded, lv.SeedSeconds = n, time.Since(start).Seconds()
-			lv.SeedsPerSec = float64(n) / lv.SeedSeconds
 		}
 		logf("scale: the plain client's burst of %d at %d retained", o.burst, level)
 		keys, err := burst(ctx, plain, "ceiling", fmt.Sprintf("l%d", level), o.burst, workers)
@@ -226,9 +187,17 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 		}
 
 		logf("scale: the operator's burst of %d at %d retained", o.burst, level)
+		// The burst's first 20 s of operator CPU, to compare between levels (go tool pprof -top).
+		profiled := make(chan error, 1)
+		go func() {
+			profiled <- op.cpuProfile(20*time.Second, filepath.Join(out, fmt.Sprintf("cpu-%d.pprof", level)))
+		}()
 		keys, err = burst(ctx, sub, seededNamespace, fmt.Sprintf("l%d", level), o.burst, workers)
 		if err != nil {
 			return rep, err
+		}
+		if err := <-profiled; err != nil {
+			logf("scale: no CPU profile of the burst: %v", err)
 		}
 		if err := waitUntil(10*time.Minute, "the burst to finish", func() bool {
 			_, done := tr.count(keys)
@@ -446,14 +415,14 @@ func (r *scaleReport) checkTargets() {
 		fmt.Sprintf("%.0f over %d restarts", writes, len(r.Levels)), writes == 0))
 }
 
-func (r *scaleReport) failed() bool {
-	for _, t := range r.Targets {
-		if t.Status == "FAIL" {
-			return true
-		}
+func (l scaleLevel) seedsPerSecond() float64 {
+	if l.SeedSeconds == 0 {
+		return 0
 	}
-	return false
+	return float64(l.Seeded) / l.SeedSeconds
 }
+
+func (r *scaleReport) failed() bool { return anyFailed(r.Targets) }
 
 func (r *scaleReport) markdown() string {
 	var b strings.Builder
@@ -466,14 +435,11 @@ func (r *scaleReport) markdown() string {
 			ratio = l.Burst.PerMinute / l.Ceiling.PerMinute
 		}
 		fmt.Fprintf(&b, "| %d | %d (%.0f/s) | %.1f s | %.0f / %.0f | %.0f | %.0f | %.0f%% | %.0f / %.0f ms | %s | %.1f KB |\n",
-			l.Level, l.Seeded, l.SeedsPerSec, l.ResyncSecs, l.ResyncReads, l.ResyncWrites, l.Burst.PerMinute, l.Ceiling.PerMinute,
+			l.Level, l.Seeded, l.seedsPerSecond(), l.ResyncSecs, l.ResyncReads, l.ResyncWrites, l.Burst.PerMinute, l.Ceiling.PerMinute,
 			100*ratio, l.Burst.ToDriverPod.P50, l.Burst.ToDriverPod.P99, mb(l.RSSSettled), l.RSSPerApp/1024)
 	}
 	fmt.Fprintf(&b, "\nOperator RSS holding the 20 warm-up applications: %s (settled). RSS per retained application is the settled RSS less that, over the applications in the cluster less the warm-up.\n\n", mb(r.RSSBaseline))
-	b.WriteString("| Target | Goal | Measured | Result |\n|---|---|---|---|\n")
-	for _, t := range r.Targets {
-		fmt.Fprintf(&b, "| %s | %s | %s | **%s** |\n", t.Name, t.Goal, t.Measured, t.Status)
-	}
+	targetsMarkdown(&b, r.Targets)
 	if len(r.SimErrors) > 0 {
 		fmt.Fprintf(&b, "\nSimulator errors (first %d): %s\n", len(r.SimErrors), strings.Join(r.SimErrors, "; "))
 	}
