@@ -10,6 +10,7 @@ package admission
 
 import (
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -259,8 +260,6 @@ func same(a, b Waiting) bool {
 type Plan struct {
 	// Admit are the applications that fit now, in order.
 	Admit []types.NamespacedName
-	// Position is each application left waiting's place (1: next), not counting those too large.
-	Position map[types.NamespacedName]int
 	// TooLarge are the applications whose footprint exceeds the queue's limits on its own: they wait without
 	// holding up the others.
 	TooLarge map[types.NamespacedName][]string
@@ -272,6 +271,53 @@ type Plan struct {
 	Yield string
 	// Invalid, when set, says why the queue admits nothing (a missing parent, a cycle).
 	Invalid string
+
+	// line is the queue's line in admission order, and admitted how many of its first entries (too large
+	// ones aside) Admit took: the places of the others are counted from them when asked, so that a look at
+	// a line of thousands allocates nothing per application. The plan reads the line it was given: ask it
+	// for places before that line changes.
+	line     []Waiting
+	admitted int
+}
+
+// Position is the application's place among those left waiting (1: next), not counting those too large;
+// 0 when it was admitted, is too large or is not in the line.
+func (p Plan) Position(key types.NamespacedName) int {
+	for k, place := range p.places() {
+		if k == key {
+			return place
+		}
+	}
+	return 0
+}
+
+// Positions is every waiting application's place (what Position gives each of them).
+func (p Plan) Positions() map[types.NamespacedName]int {
+	out := map[types.NamespacedName]int{}
+	for k, place := range p.places() {
+		out[k] = place
+	}
+	return out
+}
+
+// places yields the applications left waiting, in order, with their places.
+func (p Plan) places() iter.Seq2[types.NamespacedName, int] {
+	return func(yield func(types.NamespacedName, int) bool) {
+		place, skip := 0, p.admitted
+		for _, w := range p.line {
+			if _, ok := p.TooLarge[w.Key]; ok {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			place++
+			if !yield(w.Key, place) {
+				return
+			}
+		}
+	}
 }
 
 // Decide looks at a queue without parent: with used already held, which of the waiting applications (any

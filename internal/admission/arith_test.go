@@ -118,7 +118,7 @@ func TestDecide(t *testing.T) {
 			admit = append(admit, k.Name)
 		}
 		positions := map[string]int{}
-		for k, p := range plan.Position {
+		for k, p := range plan.Positions() {
 			positions[k.Name] = p
 		}
 		var tooLarge []string

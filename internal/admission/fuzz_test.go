@@ -62,11 +62,17 @@ func FuzzDecideIn(f *testing.F) {
 				t.Fatalf("%s: admitted to %d of %d (parent %d of %d)", q, used, *tree[q].Limits.MilliCPU, parentUsed, *tree["p"].Limits.MilliCPU)
 			}
 			positions := map[int]bool{}
-			for k, p := range plan.Position {
-				if seen[k] || positions[p] || p < 1 || p > len(plan.Position) {
-					t.Fatalf("%s: position %d of %v (%d waiting)", q, p, k, len(plan.Position))
+			all := plan.Positions()
+			for k, p := range all {
+				if seen[k] || positions[p] || p < 1 || p > len(all) || plan.Position(k) != p {
+					t.Fatalf("%s: position %d of %v (%d waiting; Position says %d)", q, p, k, len(all), plan.Position(k))
 				}
 				positions[p] = true
+			}
+			for k := range seen {
+				if plan.Position(k) != 0 {
+					t.Fatalf("%s: admitted %v has position %d", q, k, plan.Position(k))
+				}
 			}
 		}
 	})

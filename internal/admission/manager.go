@@ -108,7 +108,7 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 		delete(m.sorted, queue)
 	}
 	plan := DecideIn(m.tree, m.heldByQueue(), m.lines(), queue)
-	answer := Answer{Position: plan.Position[w.Key], TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker,
+	answer := Answer{Position: plan.Position(w.Key), TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker,
 		Yield: plan.Yield, Invalid: plan.Invalid}
 	var wake []types.NamespacedName
 	for _, key := range plan.Admit {

@@ -129,8 +129,8 @@ func TestManagerKeepsItsLinesInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		admitted := slices.Contains(want.Admit, key)
-		if got.Admitted != admitted || (!admitted && got.Position != want.Position[key]) {
-			t.Fatalf("step %d, %s: got %+v; from scratch admitted %v at position %d", step, key.Name, got, admitted, want.Position[key])
+		if got.Admitted != admitted || (!admitted && got.Position != want.Position(key)) {
+			t.Fatalf("step %d, %s: got %+v; from scratch admitted %v at position %d", step, key.Name, got, admitted, want.Position(key))
 		}
 		if got.Admitted {
 			held[key] = true

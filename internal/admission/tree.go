@@ -110,7 +110,7 @@ func (t Tree) short(chain []string, sub map[string]Amount, need Amount) []string
 
 // tooLarge lists what of need alone exceeds the queue's or an ancestor's limits.
 func (t Tree) tooLarge(chain []string, need Amount) []string {
-	return t.short(chain, map[string]Amount{}, need)
+	return t.short(chain, nil, need)
 }
 
 // share is a queue's weighted dominant share of its parent's limits were its subtree to hold used: the
@@ -137,12 +137,9 @@ func (t Tree) share(queue string, used Amount) float64 {
 // to a sibling below it as its applications end, and saturated siblings converge on their weights).
 func DecideIn(t Tree, held Held, lines map[string][]Waiting, queue string) Plan {
 	w := ordered(lines[queue])
-	plan := Plan{Position: map[types.NamespacedName]int{}, TooLarge: map[types.NamespacedName][]string{}}
+	plan := Plan{TooLarge: map[types.NamespacedName][]string{}, line: w}
 	chain, err := t.Chain(queue)
 	if err != nil {
-		for _, e := range w {
-			plan.Position[e.Key] = len(plan.Position) + 1
-		}
 		plan.Invalid = err.Error()
 		return plan
 	}
@@ -153,26 +150,25 @@ func DecideIn(t Tree, held Held, lines map[string][]Waiting, queue string) Plan 
 			plan.TooLarge[e.Key] = over
 			continue
 		}
-		if !blocked {
-			// Looked at before each admission: the ones before may have taken the queue past a sibling's share.
-			if plan.Yield = t.yieldTo(chain, sub, lines, e.Need); plan.Yield != "" {
-				blocked = true
-			}
+		if blocked {
+			continue
 		}
-		if !blocked {
-			if over := t.short(chain, sub, e.Need); len(over) == 0 {
-				plan.Admit = append(plan.Admit, e.Key)
-				for _, q := range chain {
-					sub[q] = sub[q].Add(e.Need)
-				}
-				continue
-			} else {
-				blocked = true
-				plan.Blocker, plan.BlockerLack = e.Key, over
-			}
+		// Looked at before each admission: the ones before may have taken the queue past a sibling's share.
+		if plan.Yield = t.yieldTo(chain, sub, lines, e.Need); plan.Yield != "" {
+			blocked = true
+			continue
 		}
-		plan.Position[e.Key] = len(plan.Position) + 1
+		if over := t.short(chain, sub, e.Need); len(over) > 0 {
+			blocked = true
+			plan.Blocker, plan.BlockerLack = e.Key, over
+			continue
+		}
+		plan.Admit = append(plan.Admit, e.Key)
+		for _, q := range chain {
+			sub[q] = sub[q].Add(e.Need)
+		}
 	}
+	plan.admitted = len(plan.Admit)
 	return plan
 }
 

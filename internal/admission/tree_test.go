@@ -162,3 +162,21 @@ func TestExecutorCap(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecideInLongLine is the look an application's end triggers in a full queue with 10,000 waiting
+// (issue 15's bench target): one slot freed, the first in line admitted, the place of the last one asked.
+// It should not allocate per waiting application.
+func BenchmarkDecideInLongLine(b *testing.B) {
+	tree := admission.Tree{"q": {Limits: admission.Limits{MilliCPU: cores(8)}}}
+	waiting := line("q", 10000)
+	lines := map[string][]admission.Waiting{"q": waiting}
+	held := admission.Held{"q": {MilliCPU: 7000, Applications: 7}}
+	last := waiting[len(waiting)-1].Key
+	b.ReportAllocs()
+	for b.Loop() {
+		plan := admission.DecideIn(tree, held, lines, "q")
+		if len(plan.Admit) != 1 || plan.Position(last) != len(waiting)-1 {
+			b.Fatalf("admitted %v, last at %d", plan.Admit, plan.Position(last))
+		}
+	}
+}
