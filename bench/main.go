@@ -98,8 +98,17 @@ func main() {
 	flag.IntVar(&o.chaosApps, "chaos-apps", 1000, "chaos: applications per round")
 	flag.StringVar(&o.scale, "scale", "", "run the scale suite instead of the benchmark: retained-application levels separated by commas (for example 1000,10000,50000)")
 	flag.IntVar(&o.scaleBurst, "scale-burst", 1000, "scale: the burst measured at each level")
+	operatorConfig := flag.String("operator-config", "", "a YAML file of operator settings (docs/operator-config.md) added to every operator the bench starts, for example clientQPS")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
+	if *operatorConfig != "" {
+		extra, err := os.ReadFile(*operatorConfig)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		extraOperatorConfig = strings.TrimRight(string(extra), "\n") + "\n"
+	}
 	if o.chaos != "" {
 		os.Exit(chaosMain(o))
 	}

@@ -64,6 +64,9 @@ type operatorOptions struct {
 	pprof bool
 }
 
+// extraOperatorConfig is added to every operator's configuration (-operator-config).
+var extraOperatorConfig string
+
 func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o operatorOptions) (*operatorProcess, error) {
 	mport, err := freePort()
 	if err != nil {
@@ -86,7 +89,7 @@ func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o 
 		cfg += fmt.Sprintf("pprofAddress: 127.0.0.1:%d\n", pport)
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pport)
 	}
-	cfg += o.extraConfig
+	cfg += extraOperatorConfig + o.extraConfig
 	cfgPath := filepath.Join(dir, o.name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err

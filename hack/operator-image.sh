@@ -10,7 +10,9 @@ shopt -s inherit_errexit
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CTR_ADDRESS=${CTR_ADDRESS:-/run/stoke/containerd/containerd.sock}
 
-line=$(make -C "$ROOT" --no-print-directory image | tee /dev/stderr | grep -E '^[^ ]+:[^ ]+ sha256:[0-9a-f]{64} ' | tail -1)
+# tee -a: without it tee opens /dev/stderr with O_TRUNC, which empties a log file that stderr is redirected to
+# (CI's log lost everything before this line).
+line=$(make -C "$ROOT" --no-print-directory image | tee -a /dev/stderr | grep -E '^[^ ]+:[^ ]+ sha256:[0-9a-f]{64} ' | tail -1)
 ref=${line%% *}
 digest=$(echo "$line" | cut -d' ' -f2)
 tagged=$ref-${digest:7:12}
