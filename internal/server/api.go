@@ -208,7 +208,7 @@ func (s *Server) cached(ctx context.Context, c *Caller, r *http.Request, k *kind
 		return nil, err
 	}
 	obj := k.newObject()
-	if err := s.cache.Get(ctx, client.ObjectKey{Namespace: r.PathValue("ns"), Name: name}, obj); err != nil {
+	if err := s.getFresh(ctx, client.ObjectKey{Namespace: r.PathValue("ns"), Name: name}, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, notFound("%s %q not found in namespace %q", k.noun, name, r.PathValue("ns"))
 		}
@@ -216,6 +216,17 @@ func (s *Server) cached(ctx context.Context, c *Caller, r *http.Request, k *kind
 	}
 	setKind(obj)
 	return obj, nil
+}
+
+// getFresh reads an object from the informer cache and, when the cache does not have it, from the API
+// server: a client that created an object and reads it back at once (a Livy client polls its batch right
+// after the POST) must find it, so a 404 is never concluded from a cache that has not seen the create yet.
+func (s *Server) getFresh(ctx context.Context, key client.ObjectKey, obj client.Object) error {
+	err := s.cache.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		err = s.own.Get(ctx, key, obj)
+	}
+	return err
 }
 
 // setKind fills in kind and apiVersion, which typed objects from a cache leave empty.

@@ -136,6 +136,13 @@ func (s *Server) batchApplications(r *http.Request, c *Caller, id string) ([]sto
 	if err := s.cache.List(r.Context(), list, opts...); err != nil {
 		return nil, err
 	}
+	if id != "" && len(list.Items) == 0 {
+		// A batch polled right after its POST may not be in the cache yet: absence is asked of the API
+		// server before it becomes a 404.
+		if err := s.own.List(r.Context(), list, opts...); err != nil {
+			return nil, err
+		}
+	}
 	return list.Items, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,11 @@ import (
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/operator"
 	"github.com/stokehq/stoke/internal/server"
 	"github.com/stokehq/stoke/internal/testenv"
 )
@@ -190,5 +193,42 @@ func TestLivyBatchIDs(t *testing.T) {
 	})
 	if page.From != 5 || len(page.Sessions) != 4 || page.Sessions[0].ID >= page.Sessions[1].ID {
 		t.Errorf("list from 5 size 4: %+v", page)
+	}
+}
+
+// TestReadBackBeforeTheCacheSeesIt: a client that reads back what it just created finds it even when the
+// server's cache has not seen the create yet (here a cache that never holds applications). Before, a Livy
+// client's first poll right after its POST could get "Session not found" and give up (found by e2e).
+func TestReadBackBeforeTheCacheSeesIt(t *testing.T) {
+	ns, state := env.Namespace(t), env.Namespace(t)
+	alice := newUser(t, ns, "alice", map[string][]rbacv1.PolicyRule{ns: editRules})
+	srv := runServer(t, server.Options{Config: serverIdentity(t, state), Scheme: operator.Scheme(), Namespace: state, LivyPrefix: "/livy"})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := server.BlindToApplications(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	mainClass, file := "org.apache.spark.examples.SparkPi", "local:///opt/spark/examples/jars/spark-examples.jar"
+	app := &stokev1.SparkApplication{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pi", Labels: map[string]string{server.LabelLivyBatchID: "7"}},
+		Spec: stokev1.SparkApplicationSpec{Type: stokev1.ApplicationTypeScala, SparkVersion: "3.5.7", Image: "spark:3.5.7", MainClass: &mainClass,
+			MainApplicationFile: &file}}
+	if err := env.Client.Create(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	var batch struct {
+		ID    int64  `json:"id"`
+		State string `json:"state"`
+	}
+	if code, _, resp := call(t, "GET", ts.URL+"/livy/"+ns+"/batches/7", alice.token, nil, &batch); code != 200 || batch.ID != 7 {
+		t.Errorf("GET the batch: %d %s", code, resp)
+	}
+	if code, _, resp := call(t, "GET", ts.URL+"/api/v1/namespaces/"+ns+"/applications/pi", alice.token, nil, nil); code != 200 {
+		t.Errorf("GET the application: %d %s", code, resp)
+	}
+	// Absent is still 404, asked of the API server.
+	if code, _, resp := call(t, "GET", ts.URL+"/livy/"+ns+"/batches/8", alice.token, nil, nil); code != 404 {
+		t.Errorf("GET a batch that does not exist: %d %s", code, resp)
 	}
 }
