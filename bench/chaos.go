@@ -35,9 +35,10 @@ import (
 // docs/reliability.md describes the scenarios and holds the results.
 
 type chaosOptions struct {
-	scenarios []string
-	rounds    int
-	apps      int
+	scenarios      []string
+	rounds         int
+	apps           int
+	operatorConfig string // added to every replica's configuration
 }
 
 // chaosRow is one scenario's result over its rounds.
@@ -167,6 +168,8 @@ type chaosHarness struct {
 	opOptions  []operatorOptions
 	opConfig   string
 	cluster    *benchCluster
+	// operatorConfig is added to every replica's configuration (-operator-config).
+	operatorConfig string
 }
 
 type chaosRound struct {
@@ -221,7 +224,8 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 		return nil, err
 	}
 	defer cl.stop()
-	h := &chaosHarness{cluster: cl, env: cl.env, c: cl.c, cs: cl.cs, stokeBin: stokeBin, dir: dir, kubeconfig: cl.kubeconfig, audit: newAuditor()}
+	h := &chaosHarness{cluster: cl, env: cl.env, c: cl.c, cs: cl.cs, stokeBin: stokeBin, dir: dir, kubeconfig: cl.kubeconfig, audit: newAuditor(),
+		operatorConfig: o.operatorConfig}
 	if h.proxy, err = startFaultProxy(cl.env.Config.Host); err != nil {
 		return nil, err
 	}
@@ -453,9 +457,9 @@ func (h *chaosHarness) startOperators(ctx context.Context, sc scenario) error {
 		kubeconfig = h.proxied
 	}
 	h.ops, h.opOptions = nil, nil
-	extra := ""
+	extra := h.operatorConfig
 	if sc.replicas > 1 {
-		extra = "leaderElection:\n  enabled: true\n  namespace: kube-system\n  id: stoke-chaos\n  leaseDuration: 4s\n  renewDeadline: 3s\n  retryPeriod: 500ms\n"
+		extra += "leaderElection:\n  enabled: true\n  namespace: kube-system\n  id: stoke-chaos\n  leaseDuration: 4s\n  renewDeadline: 3s\n  retryPeriod: 500ms\n"
 	}
 	for i := range sc.replicas {
 		o := operatorOptions{name: fmt.Sprintf("%s-operator-%d", sc.name, i), extraConfig: extra}

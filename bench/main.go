@@ -34,36 +34,38 @@ import (
 )
 
 type options struct {
-	stokeBin      string
-	out           string
-	apps          int
-	rate          int
-	steadyFor     time.Duration
-	steadyRounds  int
-	inventory     int
-	executors     int
-	workers       int
-	runningDelay  time.Duration
-	completeAfter time.Duration
-	nodes         int
-	jvmRuns       int
-	schedules     int
-	schedMinutes  int
-	fanOut        int
-	chain         int
-	queueApps     int
-	queueLine     int
-	queueEnds     int
-	serverPairs   int
-	quick         bool
-	kubeflowApps  int
-	kubeflowRate  int
-	kubeflowFor   time.Duration
-	chaos         string
-	chaosRounds   int
-	chaosApps     int
-	scale         string
-	scaleBurst    int
+	stokeBin string
+	// operatorConfig is added to the configuration of every operator the bench starts (-operator-config).
+	operatorConfig string
+	out            string
+	apps           int
+	rate           int
+	steadyFor      time.Duration
+	steadyRounds   int
+	inventory      int
+	executors      int
+	workers        int
+	runningDelay   time.Duration
+	completeAfter  time.Duration
+	nodes          int
+	jvmRuns        int
+	schedules      int
+	schedMinutes   int
+	fanOut         int
+	chain          int
+	queueApps      int
+	queueLine      int
+	queueEnds      int
+	serverPairs    int
+	quick          bool
+	kubeflowApps   int
+	kubeflowRate   int
+	kubeflowFor    time.Duration
+	chaos          string
+	chaosRounds    int
+	chaosApps      int
+	scale          string
+	scaleBurst     int
 }
 
 func main() {
@@ -107,7 +109,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(2)
 		}
-		extraOperatorConfig = strings.TrimRight(string(extra), "\n") + "\n"
+		o.operatorConfig = strings.TrimRight(string(extra), "\n") + "\n"
 	}
 	if o.chaos != "" {
 		os.Exit(chaosMain(o))
@@ -161,7 +163,7 @@ func chaosMain(o options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps})
+	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps, operatorConfig: o.operatorConfig})
 	if r != nil {
 		md := r.markdown()
 		fmt.Println(md)
@@ -206,7 +208,7 @@ func scaleMain(o options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := runScale(ctx, o.stokeBin, out, scaleOptions{levels: levels, burst: o.scaleBurst, workers: o.workers})
+	r, err := runScale(ctx, o.stokeBin, out, scaleOptions{levels: levels, burst: o.scaleBurst, workers: o.workers, operatorConfig: o.operatorConfig})
 	if r != nil {
 		md := r.markdown()
 		fmt.Println(md)
@@ -323,7 +325,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	logf("starting the operator (%s)", stokeBin)
 	opCtx, stopOp := context.WithCancel(ctx)
 	defer stopOp()
-	op, err := startOperator(opCtx, stokeBin, dir, kubeconfig, o.workers)
+	op, err := startOperatorWith(opCtx, stokeBin, dir, kubeconfig, operatorOptions{name: "operator", workers: o.workers, pprof: true, extraConfig: o.operatorConfig})
 	if op != nil {
 		defer op.stop()
 	}

@@ -49,10 +49,6 @@ func freePort() (int, error) {
 // client's, whose SparkApplications it must leave alone.
 var servedLabel = map[string]string{"stoke.dev/bench": "operator"}
 
-func startOperator(ctx context.Context, stokeBin, dir, kubeconfig string, workers int) (*operatorProcess, error) {
-	return startOperatorWith(ctx, stokeBin, dir, kubeconfig, operatorOptions{name: "operator", workers: workers, pprof: true})
-}
-
 // operatorOptions vary the operator processes the chaos suite runs: several replicas (each its own name,
 // configuration and log) and more configuration.
 type operatorOptions struct {
@@ -63,9 +59,6 @@ type operatorOptions struct {
 	// pprof serves the operator's profiler on a loopback port (heapProfile reads it).
 	pprof bool
 }
-
-// extraOperatorConfig is added to every operator's configuration (-operator-config).
-var extraOperatorConfig string
 
 func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o operatorOptions) (*operatorProcess, error) {
 	mport, err := freePort()
@@ -89,7 +82,7 @@ func startOperatorWith(ctx context.Context, stokeBin, dir, kubeconfig string, o 
 		cfg += fmt.Sprintf("pprofAddress: 127.0.0.1:%d\n", pport)
 		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", pport)
 	}
-	cfg += extraOperatorConfig + o.extraConfig
+	cfg += o.extraConfig
 	cfgPath := filepath.Join(dir, o.name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
@@ -161,6 +154,18 @@ func (o *operatorProcess) heapProfile(path string) error {
 // cpuProfile saves a CPU profile of the operator's next d to path (go tool pprof -top).
 func (o *operatorProcess) cpuProfile(d time.Duration, path string) error {
 	return o.profile(fmt.Sprintf("profile?seconds=%d", int(d.Seconds())), d+time.Minute, path)
+}
+
+// cpuProfileInBackground starts a CPU profile of the operator's next d and returns a wait for it; a profile
+// that could not be taken is logged, not an error (the measurement goes on without it).
+func (o *operatorProcess) cpuProfileInBackground(d time.Duration, path string) (wait func()) {
+	done := make(chan error, 1)
+	go func() { done <- o.cpuProfile(d, path) }()
+	return func() {
+		if err := <-done; err != nil {
+			logf("no CPU profile %s: %v", filepath.Base(path), err)
+		}
+	}
 }
 
 // profile saves what the operator's profiler serves under name to path.

@@ -174,8 +174,7 @@ func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *t
 	measureFrom := time.Now()
 	_, doneBefore := tr.count(keys)
 	logf("queues: the line stands (%d already ran); measuring %d ends", doneBefore, releases)
-	profiled := make(chan error, 1)
-	go func() { profiled <- op.cpuProfile(30*time.Second, filepath.Join(profileDir, "queue-line-cpu.pprof")) }()
+	profiled := op.cpuProfileInBackground(30*time.Second, filepath.Join(profileDir, "queue-line-cpu.pprof"))
 	if err := waitUntil(10*time.Minute+time.Duration(releases)*time.Second, fmt.Sprintf("%d applications to end", releases), func() bool {
 		_, done := tr.count(keys)
 		return done >= doneBefore+releases
@@ -187,9 +186,7 @@ func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *t
 		return res, err
 	}
 	res.LineSeconds = time.Since(lineStart).Seconds()
-	if err := <-profiled; err != nil {
-		logf("queues: no CPU profile of the line: %v", err)
-	}
+	profiled()
 	var ends, pods []time.Time
 	for _, a := range tr.snapshot(keys) {
 		if !a.finished.IsZero() {

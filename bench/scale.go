@@ -46,9 +46,10 @@ import (
 const seededNamespace, seedPrefix = "retained", "seed-"
 
 type scaleOptions struct {
-	levels  []int
-	burst   int
-	workers int
+	levels         []int
+	burst          int
+	workers        int
+	operatorConfig string // added to the operator's configuration
 }
 
 type scaleLevel struct {
@@ -98,7 +99,7 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 	rep.Workers = workers
 
 	startOp := func() (*operatorProcess, error) {
-		return startOperatorWith(ctx, stokeBin, out, kubeconfig, operatorOptions{name: "operator", workers: o.workers, pprof: true})
+		return startOperatorWith(ctx, stokeBin, out, kubeconfig, operatorOptions{name: "operator", workers: o.workers, pprof: true, extraConfig: o.operatorConfig})
 	}
 	op, err := startOp()
 	if op != nil {
@@ -188,17 +189,12 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 
 		logf("scale: the operator's burst of %d at %d retained", o.burst, level)
 		// The burst's first 20 s of operator CPU, to compare between levels (go tool pprof -top).
-		profiled := make(chan error, 1)
-		go func() {
-			profiled <- op.cpuProfile(20*time.Second, filepath.Join(out, fmt.Sprintf("cpu-%d.pprof", level)))
-		}()
+		profiled := op.cpuProfileInBackground(20*time.Second, filepath.Join(out, fmt.Sprintf("cpu-%d.pprof", level)))
 		keys, err = burst(ctx, sub, seededNamespace, fmt.Sprintf("l%d", level), o.burst, workers)
 		if err != nil {
 			return rep, err
 		}
-		if err := <-profiled; err != nil {
-			logf("scale: no CPU profile of the burst: %v", err)
-		}
+		profiled()
 		if err := waitUntil(10*time.Minute, "the burst to finish", func() bool {
 			_, done := tr.count(keys)
 			return done == len(keys)

@@ -68,7 +68,12 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, _ *Caller) erro
 		}
 	}
 	sched := &stokev1.ScheduledSparkApplication{}
-	if err := s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, sched); err != nil {
+	if caller == nil {
+		err = s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, sched) // an unauthenticated delivery never costs the API server a request
+	} else {
+		err = s.getFresh(ctx, client.ObjectKey{Namespace: ns, Name: name}, sched) // a schedule created a moment ago takes its first delivery
+	}
+	if err != nil {
 		if caller == nil {
 			return unauthenticated
 		}

@@ -314,7 +314,7 @@ func (s *Server) proxyHistory(w http.ResponseWriter, r *http.Request, _ *Caller)
 		_, readChecked = s.ui.view(session)
 	}
 	if session != nil && s.opts.Clock.Now().Sub(readChecked) < uiRecheck {
-		if err := s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
+		if err := s.getFresh(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
 			return notFound("application %q not found in namespace %q", name, ns)
 		}
 	} else {
@@ -347,7 +347,7 @@ func (s *Server) proxyHistory(w http.ResponseWriter, r *http.Request, _ *Caller)
 // for (a new attempt has a new driver).
 func (s *Server) sameDriver(ctx context.Context, ns, name, pod string) bool {
 	app := &stokev1.SparkApplication{}
-	if err := s.cache.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
+	if err := s.getFresh(ctx, client.ObjectKey{Namespace: ns, Name: name}, app); err != nil {
 		return false
 	}
 	cur := app.Status.CurrentAttempt
