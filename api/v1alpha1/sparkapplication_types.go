@@ -758,6 +758,9 @@ const (
 	OutcomeSuperseded AttemptOutcome = "Superseded"
 	// OutcomeSuspended: the application was suspended during this attempt.
 	OutcomeSuspended AttemptOutcome = "Suspended"
+	// OutcomePreempted: a sibling queue took its room back (SparkQueue spec.preemption); not a failure: the
+	// application waits in its queue for a new attempt.
+	OutcomePreempted AttemptOutcome = "Preempted"
 )
 
 // Attempt records one run of the application's driver.
@@ -1021,6 +1024,27 @@ type QueueStanding struct {
 	// spark.dynamicAllocation.maxExecutors is capped to it, so a running job cannot outgrow its queue.
 	// +optional
 	MaxExecutors *int32 `json:"maxExecutors,omitempty"`
+	// Preemption, set on an admitted attempt whose room a sibling queue takes back: the driver pod is
+	// deleted with the grace period, the attempt holds its footprint until the pod is gone (or the grace
+	// period has passed), then ends with the outcome Preempted and the application waits in its queue again.
+	// +optional
+	Preemption *PreemptionNotice `json:"preemption,omitempty"`
+}
+
+// PreemptionNotice records why and when an admitted attempt is being stopped to give room back.
+type PreemptionNotice struct {
+	// Time is when the driver pod was asked to stop.
+	Time metav1.Time `json:"time"`
+	// Queue is the SparkQueue that takes its room back.
+	// +kubebuilder:validation:MaxLength=253
+	Queue string `json:"queue"`
+	// For is the application (namespace/name) the room is taken for.
+	// +kubebuilder:validation:MaxLength=317
+	For string `json:"for"`
+	// GracePeriodSeconds is the grace period the driver pod was deleted with.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	GracePeriodSeconds int64 `json:"gracePeriodSeconds"`
 }
 
 // Footprint is what pods reserve: the sum of their requests.

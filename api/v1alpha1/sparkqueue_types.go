@@ -34,6 +34,44 @@ type SparkQueueSpec struct {
 	// An application of another namespace naming the queue waits with the reason NamespaceNotAllowed.
 	// +optional
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+
+	// Preemption lets the queue take its share of its parent back from sibling queues by stopping some of
+	// their running applications. Unset: the queue never stops anything; it waits for the applications of
+	// its siblings to end (and a sibling above its share admits nothing new meanwhile, see weight).
+	// +optional
+	Preemption *QueuePreemption `json:"preemption,omitempty"`
+}
+
+// ReclaimPolicy says when a queue stops applications of its siblings to admit its own.
+// +kubebuilder:validation:Enum=Never;FairShare
+type ReclaimPolicy string
+
+const (
+	// ReclaimNever: the queue waits for its siblings' applications to end.
+	ReclaimNever ReclaimPolicy = "Never"
+	// ReclaimFairShare: the queue stops applications of siblings that hold more than their weighted share.
+	ReclaimFairShare ReclaimPolicy = "FairShare"
+)
+
+// QueuePreemption is when and how a queue takes room back from its siblings.
+type QueuePreemption struct {
+	// ReclaimFromSiblings is Never (the default) or FairShare. With FairShare, when the queue's next
+	// application fits the queue's own quota but not a parent's (siblings borrowed the room), Stoke stops
+	// running applications of the siblings (of the queue or of one of its parents) that hold more of that
+	// parent for their weight than the queue would with its application admitted, and only as many as make
+	// it fit: the sibling holding the most for its weight first, within it the lowest queuePriority, then
+	// the most recently admitted (the least work lost). If stopping every such application would still not
+	// make room, none is stopped. A stopped application's attempt ends with the outcome Preempted (not a
+	// failure: it counts against no restart policy) and the application waits in its own queue again.
+	// +optional
+	ReclaimFromSiblings ReclaimPolicy `json:"reclaimFromSiblings,omitempty"`
+	// GracePeriodSeconds is how long a stopped application's driver has to shut down (its pod is deleted
+	// with this grace period; Spark stops its executors on SIGTERM) before its room counts as free. Its
+	// room is held until its driver pod is gone or the grace period has passed. Default 30.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	GracePeriodSeconds *int64 `json:"gracePeriodSeconds,omitempty"`
 }
 
 // QueueQuota is a queue's limits; a limit left unset does not bound the queue.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -25,9 +26,12 @@ type Manager struct {
 	// them); empty: every namespace.
 	Namespaces []string
 
-	mu      sync.Mutex
-	loaded  bool
-	held    map[types.NamespacedName]holding
+	mu     sync.Mutex
+	loaded bool
+	held   map[types.NamespacedName]Holding
+	// marks are the admitted applications chosen to be stopped for a queue that reclaims its share, until
+	// their own pass records it in their status (Holding.PreemptedBy) or they let go.
+	marks   map[types.NamespacedName]Mark
 	waiting map[string]map[types.NamespacedName]Waiting
 	// sorted caches each queue's line in admission order (absent: to be sorted again), so that a look at a
 	// long line does not sort it each time.
@@ -37,9 +41,13 @@ type Manager struct {
 	apps, queues chan event.GenericEvent
 }
 
-type holding struct {
-	queue string
-	need  Amount
+// Mark is the manager's word to an admitted application that its room is taken back.
+type Mark struct {
+	// Queue reclaims its share, for the application For, which waits in it.
+	Queue string
+	For   types.NamespacedName
+	// Grace is how long the driver has to shut down.
+	Grace time.Duration
 }
 
 // NewManager is a manager that rebuilds from the reader, in the namespaces given (none: all).
@@ -47,7 +55,8 @@ func NewManager(reader client.Reader, namespaces ...string) *Manager {
 	return &Manager{
 		Reader:     reader,
 		Namespaces: namespaces,
-		held:       map[types.NamespacedName]holding{},
+		held:       map[types.NamespacedName]Holding{},
+		marks:      map[types.NamespacedName]Mark{},
 		waiting:    map[string]map[types.NamespacedName]Waiting{},
 		sorted:     map[string][]Waiting{},
 		tree:       Tree{},
@@ -78,6 +87,9 @@ type Answer struct {
 	Yield string
 	// Invalid says why the queue admits nothing (a missing parent, a cycle).
 	Invalid string
+	// Reclaiming is how many applications of sibling queues are being stopped to give the queue its share
+	// back (spec.preemption).
+	Reclaiming int
 }
 
 // Ask puts the application's attempt in line in the queue and admits it if it fits now, in turn (the
@@ -90,12 +102,13 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 	m.mu.Lock()
 	m.tree = tree
 	if h, ok := m.held[w.Key]; ok {
-		if h.queue == queue {
+		if h.Queue == queue {
 			m.mu.Unlock()
 			return Answer{Admitted: true}, nil
 		}
 		delete(m.held, w.Key) // a stale admission elsewhere: the application now asks another queue
-		defer m.wakeQueue(h.queue)
+		delete(m.marks, w.Key)
+		defer m.wakeQueue(h.Queue)
 	}
 	m.unwait(w.Key, queue)
 	line := m.waiting[queue]
@@ -108,13 +121,13 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 		delete(m.sorted, queue)
 	}
 	plan := DecideIn(m.tree, m.heldByQueue(), m.lines(), queue)
+	wake := m.reclaim(queue, plan)
 	answer := Answer{Position: plan.Position(w.Key), TooLarge: plan.TooLarge[w.Key], Lack: plan.BlockerLack, Blocker: plan.Blocker,
-		Yield: plan.Yield, Invalid: plan.Invalid}
-	var wake []types.NamespacedName
+		Yield: plan.Yield, Invalid: plan.Invalid, Reclaiming: m.reclaiming(queue)}
 	for _, key := range plan.Admit {
 		if key == w.Key {
 			answer = Answer{Admitted: true}
-			m.held[key] = holding{queue: queue, need: w.Need}
+			m.held[key] = Holding{Queue: queue, Need: w.Need, Priority: w.Priority, Admitted: time.Now()}
 			m.leaveLine(queue, key)
 			continue
 		}
@@ -129,16 +142,35 @@ func (m *Manager) Ask(ctx context.Context, queue string, tree Tree, w Waiting) (
 	return answer, nil
 }
 
-// Hold records an admission read from an application's status (the reconciler reports every admitted
-// application it sees, so a manager that missed one learns it).
-func (m *Manager) Hold(key types.NamespacedName, queue string, need Amount) {
+// Hold records an admission read from an application's status (HoldingOf; the reconciler reports every
+// admitted application it sees, so a manager that missed one learns it, and a stop it recorded).
+func (m *Manager) Hold(key types.NamespacedName, h Holding) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if h, ok := m.held[key]; ok && h.queue == queue {
+	if h.PreemptedBy != "" {
+		delete(m.marks, key) // recorded in its status: the holding says it from now on
+	}
+	if old, ok := m.held[key]; ok && old == h {
 		return
 	}
 	m.unwait(key, "")
-	m.held[key] = holding{queue: queue, need: need}
+	m.held[key] = h
+}
+
+// Preemption is the mark of an admitted application chosen to be stopped so that a queue gets its share
+// back; ok is false when there is none, or when the application it was chosen for no longer waits.
+func (m *Manager) Preemption(key types.NamespacedName) (Mark, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mark, ok := m.marks[key]
+	if !ok {
+		return Mark{}, false
+	}
+	if _, waits := m.waiting[mark.Queue][mark.For]; !waits {
+		delete(m.marks, key)
+		return Mark{}, false
+	}
+	return mark, true
 }
 
 // Release records that the application holds nothing and waits nowhere (its attempt ended, it was
@@ -148,8 +180,9 @@ func (m *Manager) Release(key types.NamespacedName) {
 	var queues []string
 	if h, ok := m.held[key]; ok {
 		delete(m.held, key)
-		queues = append(queues, h.queue)
+		queues = append(queues, h.Queue)
 	}
+	delete(m.marks, key)
 	queues = append(queues, m.unwait(key, "")...)
 	m.mu.Unlock()
 	for _, q := range queues {
@@ -221,8 +254,8 @@ func (m *Manager) loadFrom(ctx context.Context, namespace string) error {
 				continue
 			}
 			key := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
-			if q.AdmittedTime != nil {
-				m.held[key] = holding{queue: q.Name, need: AmountOf(q.Footprint)}
+			if h, ok := HoldingOf(app); ok {
+				m.held[key] = h
 				continue
 			}
 			if m.waiting[q.Name] == nil {
@@ -274,8 +307,8 @@ func (m *Manager) leaveLine(queue string, key types.NamespacedName) {
 func (m *Manager) used(queue string) Amount {
 	var used Amount
 	for _, h := range m.held {
-		if h.queue == queue {
-			used = used.Add(h.need)
+		if h.Queue == queue {
+			used = used.Add(h.Need)
 		}
 	}
 	return used
@@ -285,7 +318,7 @@ func (m *Manager) used(queue string) Amount {
 func (m *Manager) heldByQueue() Held {
 	held := Held{}
 	for _, h := range m.held {
-		held[h.queue] = held[h.queue].Add(h.need)
+		held[h.Queue] = held[h.Queue].Add(h.Need)
 	}
 	return held
 }
@@ -314,7 +347,9 @@ func (m *Manager) wakeQueue(queue string) {
 	held, lines := m.heldByQueue(), m.lines()
 	for q := range m.waiting {
 		if _, ok := m.tree[q]; ok && len(lines[q]) > 0 {
-			wake = append(wake, DecideIn(m.tree, held, lines, q).Admit...)
+			plan := DecideIn(m.tree, held, lines, q)
+			wake = append(wake, plan.Admit...)
+			wake = append(wake, m.reclaim(q, plan)...)
 		}
 	}
 	queues := m.chainOf(queue)
@@ -325,6 +360,43 @@ func (m *Manager) wakeQueue(queue string) {
 	}
 	m.mu.Unlock()
 	m.send(wake, queues...)
+}
+
+// reclaim marks the applications to stop so that the first application of the queue that does not fit
+// does (Tree.Reclaim), when the queue reclaims its share and lets no sibling go first; it returns the
+// applications it marked, to be woken. Called with mu held.
+func (m *Manager) reclaim(queue string, plan Plan) []types.NamespacedName {
+	def, ok := m.tree[queue]
+	if !ok || !def.Reclaim || plan.Blocker.Name == "" || plan.Yield != "" {
+		return nil
+	}
+	blocker, ok := m.waiting[queue][plan.Blocker]
+	if !ok {
+		return nil
+	}
+	holdings := make(map[types.NamespacedName]Holding, len(m.held))
+	for key, h := range m.held {
+		if mark, ok := m.marks[key]; ok && h.PreemptedBy == "" {
+			h.PreemptedBy = mark.Queue
+		}
+		holdings[key] = h
+	}
+	victims := m.tree.Reclaim(holdings, queue, blocker.Need)
+	for _, key := range victims {
+		m.marks[key] = Mark{Queue: queue, For: plan.Blocker, Grace: def.Grace}
+	}
+	return victims
+}
+
+// reclaiming counts the applications being stopped for the queue. Called with mu held.
+func (m *Manager) reclaiming(queue string) int {
+	n := 0
+	for key, h := range m.held {
+		if mark, ok := m.marks[key]; h.PreemptedBy == queue || ok && h.PreemptedBy == "" && mark.Queue == queue {
+			n++
+		}
+	}
+	return n
 }
 
 // chainOf is the queue and its parents, as far as they are known ("" gives none). Called with mu held.

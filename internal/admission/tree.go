@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -17,6 +18,10 @@ type QueueDef struct {
 	Limits Limits
 	Parent string
 	Weight int64
+	// Reclaim: the queue stops applications of siblings above their share to admit its own (Reclaim), with
+	// Grace for their drivers to shut down.
+	Reclaim bool
+	Grace   time.Duration
 }
 
 // Tree is every queue by name.
@@ -36,7 +41,14 @@ func TreeOf(queues []stokev1.SparkQueue) Tree {
 		if q.Spec.Weight != nil {
 			weight = int64(*q.Spec.Weight)
 		}
-		t[q.Name] = QueueDef{Limits: limits, Parent: q.Spec.Parent, Weight: weight}
+		d := QueueDef{Limits: limits, Parent: q.Spec.Parent, Weight: weight}
+		if p := q.Spec.Preemption; p != nil && p.ReclaimFromSiblings == stokev1.ReclaimFairShare {
+			d.Reclaim, d.Grace = true, DefaultPreemptionGrace
+			if p.GracePeriodSeconds != nil {
+				d.Grace = time.Duration(*p.GracePeriodSeconds) * time.Second
+			}
+		}
+		t[q.Name] = d
 	}
 	return t
 }

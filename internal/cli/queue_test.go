@@ -22,7 +22,8 @@ func TestQueueViews(t *testing.T) {
 	name := ns + "-q"
 	cores, mem := resource.MustParse("8"), resource.MustParse("16Gi")
 	q := &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: stokev1.SparkQueueSpec{
-		Quota: stokev1.QueueQuota{Cores: &cores, Memory: &mem, Applications: ptr.To(int32(2))}}}
+		Quota: stokev1.QueueQuota{Cores: &cores, Memory: &mem, Applications: ptr.To(int32(2))},
+		Preemption: &stokev1.QueuePreemption{ReclaimFromSiblings: stokev1.ReclaimFairShare, GracePeriodSeconds: ptr.To(int64(45))}}}
 	if err := env.Client.Create(ctx, q); err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +35,9 @@ func TestQueueViews(t *testing.T) {
 	}
 	now := metav1.NewTime(time.Now().Add(-time.Minute))
 	seed(t, sparkPi(ns, "running"), stokev1.SparkApplicationStatus{Queue: &stokev1.QueueStanding{Name: name, Attempt: 1, Footprint: footprint, AdmittedTime: &now}})
+	stopping := sparkPi(ns, "stopping")
+	seed(t, stopping, stokev1.SparkApplicationStatus{Queue: &stokev1.QueueStanding{Name: name, Attempt: 1, Footprint: footprint, AdmittedTime: &now,
+		Preemption: &stokev1.PreemptionNotice{Time: now, Queue: "team-a", For: "a/etl", GracePeriodSeconds: 45}}})
 	waiting := func(app, reason string, prio int32, pos int32) {
 		a := sparkPi(ns, app)
 		a.Spec.Queue, a.Spec.QueuePriority = name, prio
@@ -58,6 +62,12 @@ func TestQueueViews(t *testing.T) {
 	}
 	if !hasLine(desc, "1", ns+"/urgent", "10", "WaitingForCapacity") {
 		t.Errorf("describe queue: urgent is not first in line:\n%s", desc)
+	}
+	if !strings.Contains(desc, "Preemption:") || !strings.Contains(desc, "45s to stop") || !hasLine(desc, ns+"/stopping", "stopping (team-a takes its share back)") {
+		t.Errorf("describe queue, want its preemption and the application being stopped:\n%s", desc)
+	}
+	if app := stoke(t, nil, "describe", "app", "-n", ns, "stopping").must(t); !strings.Contains(app, "SparkQueue team-a takes its share back for a/etl (grace period 45s)") {
+		t.Errorf("describe app does not say it is being stopped:\n%s", app)
 	}
 	app := stoke(t, nil, "describe", "app", "-n", ns, "later").must(t)
 	if !strings.Contains(app, "Queue:") || !strings.Contains(app, name+", waiting at position 2") {

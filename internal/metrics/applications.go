@@ -34,7 +34,7 @@ var (
 	}, []string{"namespace"})
 	AttemptsEnded = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "stoke_attempts_ended_total",
-		Help: "Attempts that ended, by namespace, outcome (Succeeded, ApplicationFailure, InfrastructureFailure, Superseded, Suspended) and reason (a known reason, else Other).",
+		Help: "Attempts that ended, by namespace, outcome (Succeeded, ApplicationFailure, InfrastructureFailure, Superseded, Suspended, Preempted) and reason (a known reason, else Other).",
 	}, []string{"namespace", "outcome", "reason"})
 	Retries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "stoke_retries_total",
@@ -70,7 +70,7 @@ var knownReasons = map[string]bool{
 	"Completed": true, "Error": true, "OOMKilled": true, "ImagePullError": true, "Unschedulable": true,
 	"DriverStartTimeout": true, "DriverReadyTimeout": true, "ExecutorStartTimeout": true, "Evicted": true,
 	"Preempting": true, "NodeLost": true, "Shutdown": true, "NodeShutdown": true, "DisruptionTarget": true,
-	"DriverLost": true, "PodFailed": true, "SubmissionFailed": true, "SpecChanged": true, "SuspendedByUser": true,
+	"DriverLost": true, "PodFailed": true, "SubmissionFailed": true, "SpecChanged": true, "SuspendedByUser": true, "Preempted": true,
 	"ContainerStatusUnknown": true, "DeadlineExceeded": true, "UnexpectedAdmissionError": true,
 	"OutOfcpu": true, "OutOfmemory": true, "OutOfpods": true, "Terminated": true,
 }

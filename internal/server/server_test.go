@@ -268,10 +268,12 @@ func TestApplicationsAPI(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, "the cache to hold 7 applications", func() bool {
-		var l list
-		call(t, "GET", api+"/applications", alice.token, nil, &l)
-		return l.Total == 7
+	// Seven applications in the cache do not mean it has seen the two status writes yet.
+	eventually(t, "the cache to hold 7 applications, 2 of them running or succeeded", func() bool {
+		var all, phased list
+		call(t, "GET", api+"/applications", alice.token, nil, &all)
+		call(t, "GET", api+"/applications?phase=running,succeeded", alice.token, nil, &phased)
+		return all.Total == 7 && phased.Total == 2
 	})
 	var l list
 	call(t, "GET", api+"/applications?phase=running,succeeded", alice.token, nil, &l)

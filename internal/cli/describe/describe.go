@@ -117,6 +117,10 @@ func Write(out io.Writer, app *stokev1.SparkApplication, evs []corev1.Event, now
 	if q := st.Queue; q != nil {
 		standing := fmt.Sprintf("%s, waiting at position %d", q.Name, q.Position)
 		switch {
+		case q.AdmittedTime != nil && q.Preemption != nil:
+			p := q.Preemption
+			standing = fmt.Sprintf("%s, admitted %s ago, stopping since %s ago: SparkQueue %s takes its share back for %s (grace period %ds)",
+				q.Name, output.Age(*q.AdmittedTime, now), output.Age(p.Time, now), p.Queue, p.For, p.GracePeriodSeconds)
 		case q.AdmittedTime != nil:
 			standing = fmt.Sprintf("%s, admitted %s ago", q.Name, output.Age(*q.AdmittedTime, now))
 		case q.Position == 0:

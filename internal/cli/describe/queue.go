@@ -41,6 +41,13 @@ func WriteQueue(out io.Writer, q *stokev1.SparkQueue, members []queue.Standing, 
 	if q.Spec.Parent != "" {
 		field("Parent", fmt.Sprintf("%s (weight %d among its siblings)", q.Spec.Parent, queue.Weight(q)))
 	}
+	if p := q.Spec.Preemption; p != nil && p.ReclaimFromSiblings == stokev1.ReclaimFairShare {
+		grace := int64(30)
+		if p.GracePeriodSeconds != nil {
+			grace = *p.GracePeriodSeconds
+		}
+		field("Preemption", fmt.Sprintf("takes its fair share back from siblings above theirs (drivers get %ds to stop)", grace))
+	}
 	field("Namespaces", queue.Namespaces(q))
 	field("Cores", queue.QuantityOf(st.Usage.Cores, quota.Cores))
 	field("Memory", queue.QuantityOf(st.Usage.Memory, quota.Memory))
@@ -65,8 +72,12 @@ func WriteQueue(out io.Writer, q *stokev1.SparkQueue, members []queue.Standing, 
 		s := m.App.Status.Queue
 		name := m.App.Namespace + "/" + m.App.Name
 		if m.Admitted {
+			since := output.Age(*s.AdmittedTime, now) + " ago"
+			if p := s.Preemption; p != nil {
+				since += fmt.Sprintf(", stopping (%s takes its share back)", p.Queue)
+			}
 			admitted.Rows = append(admitted.Rows, []string{name, fmt.Sprint(s.Attempt), s.Footprint.Cores.String(), s.Footprint.Memory.String(),
-				fmt.Sprint(s.Footprint.Pods), output.Age(*s.AdmittedTime, now) + " ago"})
+				fmt.Sprint(s.Footprint.Pods), since})
 			continue
 		}
 		why := "-"

@@ -121,7 +121,7 @@ func (p Palette) Phase(s string) string {
 		return p.Blue(s)
 	case "Pending", "Submitted", "Retrying":
 		return p.Yellow(s)
-	case "Suspended", "Superseded":
+	case "Suspended", "Superseded", "Preempted":
 		return p.Faint(s)
 	}
 	return s

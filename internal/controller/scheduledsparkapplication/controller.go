@@ -26,6 +26,7 @@ import (
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/controller/cachelag"
 	"github.com/stokehq/stoke/internal/controller/options"
 	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/schedule"
@@ -50,6 +51,11 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  record.EventRecorder
 	Options   Options
+
+	// lastWrite recognises a cached schedule that predates this reconciler's own last status write: a pass
+	// acting on it would start again a run whose start that write recorded (a run-now token, a fire time)
+	// once the run itself is gone.
+	lastWrite cachelag.Writes
 }
 
 // SetupWithManager registers the reconciler; a run's changes reach its schedule through its controller
@@ -110,7 +116,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	sched := &stokev1.ScheduledSparkApplication{}
 	if err := r.Client.Get(ctx, req.NamespacedName, sched); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastWrite.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if wait, stale := r.lastWrite.Stale(req.NamespacedName, sched.ResourceVersion); stale {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	if !sched.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector removes the runs
@@ -134,6 +146,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		st.Waiting = append(st.Waiting, run.obj.GetName())
 	}
 	if !equality.Semantic.DeepEqual(before, st) {
+		replaced := sched.ResourceVersion
 		if err := r.Client.Status().Update(ctx, sched); apierrors.IsConflict(err) {
 			if r.storeOnLatest(ctx, sched, before) {
 				p.countSkips()
@@ -145,6 +158,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		} else if err != nil {
 			return ctrl.Result{}, fmt.Errorf("storing the status of schedule %s: %w", sched.Name, err)
 		}
+		r.lastWrite.Wrote(req.NamespacedName, p.now, replaced)
 	}
 	p.countSkips()
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
@@ -173,7 +187,12 @@ func (r *Reconciler) storeOnLatest(ctx context.Context, sched *stokev1.Scheduled
 		return false
 	}
 	latest.Status = sched.Status
-	return r.Client.Status().Update(ctx, latest) == nil
+	replaced := latest.ResourceVersion
+	if r.Client.Status().Update(ctx, latest) != nil {
+		return false
+	}
+	r.lastWrite.Wrote(client.ObjectKeyFromObject(sched), time.Now(), replaced)
+	return true
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {

@@ -60,6 +60,11 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 	if q := st.Queue; q != nil && q.Name == queue && q.Attempt == number && q.AdmittedTime != nil {
 		return true, nil
 	}
+	if q := st.Queue; q != nil && q.AdmittedTime != nil && q.Attempt != number {
+		// The admission was an earlier attempt's, which ended in this same pass (a preempted or superseded
+		// attempt starts the next at once): it holds nothing any more, and the new attempt queues afresh.
+		r.Options.Admission.Release(key)
+	}
 	quotas := &corev1.ResourceQuotaList{}
 	if err := r.Client.List(ctx, quotas, client.InNamespace(app.Namespace)); err != nil {
 		return false, fmt.Errorf("listing the namespace's ResourceQuotas: %w", err)
@@ -146,6 +151,9 @@ func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkAppli
 		} else if answer.Blocker.Name != "" {
 			lack = fmt.Sprintf("; first in line is %s, for which the queue lacks room: %s", answer.Blocker, strings.Join(answer.Lack, ", "))
 		}
+		if answer.Reclaiming > 0 {
+			lack += fmt.Sprintf("; %d application(s) of sibling queues are being stopped to give SparkQueue %q its share back", answer.Reclaiming, queue)
+		}
 		r.queued(p, ReasonWaitingForCapacity, fmt.Sprintf("waiting in SparkQueue %q at position %d for %d pods (%s)%s", queue, answer.Position, need.Pods, admission.Describe(need), lack))
 	}
 	return false, nil
@@ -219,12 +227,12 @@ func settleQueue(st *stokev1.SparkApplicationStatus, generation int64) {
 }
 
 // syncAdmission tells the admission manager what the stored status says: an admitted application holds its
-// footprint; one that no longer stands in a queue holds nothing and waits nowhere.
-func (r *Reconciler) syncAdmission(key types.NamespacedName, before, after *stokev1.QueueStanding) {
-	switch {
-	case after != nil && after.AdmittedTime != nil:
-		r.Options.Admission.Hold(key, after.Name, admission.AmountOf(after.Footprint))
-	case after == nil && before != nil:
+// footprint (and may be being stopped for preemption); one that no longer stands in a queue holds nothing
+// and waits nowhere.
+func (r *Reconciler) syncAdmission(key types.NamespacedName, before *stokev1.QueueStanding, app *stokev1.SparkApplication) {
+	if h, ok := admission.HoldingOf(app); ok {
+		r.Options.Admission.Hold(key, h)
+	} else if app.Status.Queue == nil && before != nil {
 		r.Options.Admission.Release(key)
 	}
 }

@@ -56,13 +56,25 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 		cur.FirstExecutorTime = &metav1.Time{Time: EarliestStart(executors, p.now)}
 	}
 
-	eval := EvaluateAttempt(&app.Spec, cur, driver, p.now, r.Options.LostDriverGrace)
-	if eval.End == nil {
-		p.recheckAfter(eval.RecheckAfter)
-		r.setProgressConditions(p, driver)
-		return false, nil
+	if notice := preemptionOf(app.Status.Queue, cur.Number); notice != nil {
+		// Being stopped: a driver that exits on SIGTERM did not fail.
+		eval := EvaluatePreemption(notice, driver, p.now)
+		if eval.End == nil {
+			p.recheckAfter(eval.RecheckAfter)
+			return false, nil
+		}
+		return true, r.endAttempt(ctx, p, eval.End)
 	}
-	return true, r.endAttempt(ctx, p, eval.End)
+	eval := EvaluateAttempt(&app.Spec, cur, driver, p.now, r.Options.LostDriverGrace)
+	if eval.End != nil {
+		return true, r.endAttempt(ctx, p, eval.End)
+	}
+	if stopped, err := r.preemptIfMarked(ctx, p); stopped || err != nil {
+		return false, err
+	}
+	p.recheckAfter(eval.RecheckAfter)
+	r.setProgressConditions(p, driver)
+	return false, nil
 }
 
 // setProgressConditions reflects a pending or running driver.

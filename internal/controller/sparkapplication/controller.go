@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,6 +30,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/conditions"
+	"github.com/stokehq/stoke/internal/controller/cachelag"
 	"github.com/stokehq/stoke/internal/controller/options"
 	"github.com/stokehq/stoke/internal/metrics"
 	"github.com/stokehq/stoke/internal/spark"
@@ -100,39 +100,19 @@ type Reconciler struct {
 	Recorder  record.EventRecorder
 	Options   Options
 
-	// lastWrite remembers, per application, its last status write (types.NamespacedName → statusWrite): to
-	// space out progress-only writes, and to recognise a cache that still holds the version that write
-	// replaced. Losing it (a restart) only means one earlier write or one conflict.
-	lastWrite sync.Map
+	// lastWrite remembers, per application, its last status write: to space out progress-only writes, and
+	// to recognise a cache that still holds the version that write replaced. Losing it (a restart) only
+	// means one earlier write or one conflict.
+	lastWrite cachelag.Writes
 	// probes remembers executor pod shapes that passed a dry run recently.
 	probes executorProbes
 	// departures remembers when deleted pods ended, for the usage ledger.
 	departures usage.Departures
 }
 
-type statusWrite struct {
-	at time.Time
-	// replaced is the resourceVersion the write replaced: a cached object still at it is stale.
-	replaced string
-	// staleLooks counts the passes that found the cache still at replaced.
-	staleLooks int
-}
-
 // finishedRecheck is how soon after the status write that finished an application it is looked at once
 // more, to forget that write.
 const finishedRecheck = time.Second
-
-// StaleRecheck is how soon an application whose cached version predates the operator's own last status
-// write is looked at again, after it was found stale n times in a row (n ≥ 1): status writes do not
-// trigger reconciles, so the cache catching up would not. It starts at 50 ms and doubles up to 1 s, so
-// that a cache lagging by seconds under load costs a few passes, not one every 50 ms.
-func StaleRecheck(n int) time.Duration {
-	d := 50 * time.Millisecond
-	for i := 1; i < n && d < time.Second; i++ {
-		d *= 2
-	}
-	return min(d, time.Second)
-}
 
 // SetupWithManager registers the reconciler. Pods reach it through the stoke.dev/application annotation
 // that driver and executor pods carry.
@@ -290,7 +270,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	app := &stokev1.SparkApplication{}
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.lastWrite.Delete(req.NamespacedName)
+			r.lastWrite.Forget(req.NamespacedName)
 			r.Options.Admission.Release(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -298,17 +278,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if app.DecodeError != "" {
 		return ctrl.Result{}, r.reportUnreadable(ctx, app)
 	}
-	if v, ok := r.lastWrite.Load(req.NamespacedName); ok {
-		if w := v.(statusWrite); w.replaced == app.ResourceVersion {
-			// The cache has not seen our last status write yet: acting on it would redo that pass (a second
-			// create of the same objects, a status write that conflicts).
-			w.staleLooks++
-			r.lastWrite.Store(req.NamespacedName, w)
-			return ctrl.Result{RequeueAfter: StaleRecheck(w.staleLooks)}, nil
-		}
-		if IsFinished(&app.Status) {
-			r.lastWrite.Delete(req.NamespacedName)
-		}
+	if wait, stale := r.lastWrite.Stale(req.NamespacedName, app.ResourceVersion); stale {
+		// The cache has not seen our last status write yet: acting on it would redo that pass (a second
+		// create of the same objects, a status write that conflicts).
+		return ctrl.Result{RequeueAfter: wait}, nil
+	} else if IsFinished(&app.Status) {
+		r.lastWrite.Forget(req.NamespacedName)
 	}
 	if !app.DeletionTimestamp.IsZero() {
 		r.Options.Admission.Release(req.NamespacedName)
@@ -337,7 +312,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				}
 				return ctrl.Result{}, fmt.Errorf("updating status: %w", err)
 			}
-			r.lastWrite.Store(req.NamespacedName, statusWrite{at: p.now, replaced: replaced})
+			r.lastWrite.Wrote(req.NamespacedName, p.now, replaced)
 			recordTransitions(app, before, p.now)
 			if IsFinished(&app.Status) {
 				// One more look once the cache has caught up forgets this write: a finished application
@@ -346,7 +321,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 		}
 	}
-	r.syncAdmission(req.NamespacedName, before.Queue, app.Status.Queue)
+	r.syncAdmission(req.NamespacedName, before.Queue, app)
 	for _, e := range p.events {
 		r.Recorder.Event(app, e.kind, e.reason, e.message)
 	}
@@ -360,11 +335,11 @@ func (r *Reconciler) progressWait(key types.NamespacedName, before *stokev1.Spar
 	if len(p.events) > 0 || !ProgressOnly(before, &app.Status, &app.Spec) {
 		return 0
 	}
-	last, ok := r.lastWrite.Load(key)
+	last, ok := r.lastWrite.Last(key)
 	if !ok {
 		return 0
 	}
-	return max(last.(statusWrite).at.Add(r.Options.ProgressInterval).Sub(p.now), 0)
+	return max(last.At.Add(r.Options.ProgressInterval).Sub(p.now), 0)
 }
 
 func (r *Reconciler) reconcilePhases(ctx context.Context, p *pass) error {

@@ -229,8 +229,10 @@ func TestUnitDecideRetry(t *testing.T) {
 		{limits(onFail, 3, 1), infra, fc(3, 1), retry(80 * s)},
 		{limits(onFail, 3, 1), infra, fc(0, 2), stop("2 infrastructure failures, 1 retries allowed")},
 
-		// Superseded and suspended attempts start again at once and count nothing.
+		// Superseded, suspended and preempted attempts start again at once and count nothing.
 		{policy(never), stokev1.OutcomeSuperseded, fc(9, 9), retry(0)},
+		{policy(never), stokev1.OutcomePreempted, fc(9, 9), retry(0)},
+		{limits(onFail, 0, 0), stokev1.OutcomePreempted, fc(0, 0), retry(0)},
 		{policy(onFail), stokev1.OutcomeSuspended, fc(0, 0), retry(0)},
 		{policy(""), stokev1.OutcomeSuspended, fc(4, 4), retry(0)},
 

@@ -2,7 +2,6 @@ package sparkapplication
 
 import (
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,26 +9,6 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/spark"
 )
-
-func TestUnitStaleRecheck(t *testing.T) {
-	tests := []struct {
-		n    int
-		want time.Duration
-	}{
-		{1, 50 * time.Millisecond},
-		{2, 100 * time.Millisecond},
-		{3, 200 * time.Millisecond},
-		{5, 800 * time.Millisecond},
-		{6, time.Second},
-		{7, time.Second},
-		{1000, time.Second},
-	}
-	for _, tc := range tests {
-		if got := StaleRecheck(tc.n); got != tc.want {
-			t.Errorf("StaleRecheck(%d) = %s, want %s", tc.n, got, tc.want)
-		}
-	}
-}
 
 func TestUnitIgnorePodEvent(t *testing.T) {
 	spec := unitSpec()

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/controller/cachelag"
 	"github.com/stokehq/stoke/internal/controller/options"
 	"github.com/stokehq/stoke/internal/dag"
 )
@@ -45,6 +46,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  record.EventRecorder
 	Options   Options
+
+	// lastWrite recognises a cached workflow that predates this reconciler's own last status write, so that
+	// a pass never decides again what that write recorded.
+	lastWrite cachelag.Writes
 }
 
 // SetupWithManager registers the reconciler. A step's application reaches its workflow through its
@@ -99,7 +104,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	wf := &stokev1.SparkWorkflow{}
 	if err := r.Client.Get(ctx, req.NamespacedName, wf); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastWrite.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if wait, stale := r.lastWrite.Stale(req.NamespacedName, wf.ResourceVersion); stale {
+		return ctrl.Result{RequeueAfter: wait}, nil
 	}
 	if !wf.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector deletes the steps' applications
@@ -117,11 +128,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	st.ObservedGeneration = wf.Generation
 	st.Phase = phaseOf(st.Conditions)
 	if !equality.Semantic.DeepEqual(before, st) {
+		replaced := wf.ResourceVersion
 		if err := r.Client.Status().Update(ctx, wf); apierrors.IsConflict(err) {
 			return ctrl.Result{Requeue: true}, nil // redone on the newer version; creates adopt what this pass made
 		} else if err != nil {
 			return ctrl.Result{}, fmt.Errorf("storing the status of workflow %s: %w", wf.Name, err)
 		}
+		r.lastWrite.Wrote(req.NamespacedName, p.now, replaced)
 		recordChanges(wf, before)
 	}
 	return ctrl.Result{RequeueAfter: p.requeue}, nil
