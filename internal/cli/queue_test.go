@@ -22,7 +22,7 @@ func TestQueueViews(t *testing.T) {
 	name := ns + "-q"
 	cores, mem := resource.MustParse("8"), resource.MustParse("16Gi")
 	q := &stokev1.SparkQueue{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: stokev1.SparkQueueSpec{
-		Quota: stokev1.QueueQuota{Cores: &cores, Memory: &mem, Applications: ptr.To(int32(2))},
+		Quota:      stokev1.QueueQuota{Cores: &cores, Memory: &mem, Applications: ptr.To(int32(2))},
 		Preemption: &stokev1.QueuePreemption{ReclaimFromSiblings: stokev1.ReclaimFairShare, GracePeriodSeconds: ptr.To(int64(45))}}}
 	if err := env.Client.Create(ctx, q); err != nil {
 		t.Fatal(err)
