@@ -11,7 +11,7 @@ IMAGE ?= $(IMAGE_REPO):$(VERSION)
 IMAGE_ARCH ?= amd64
 IMAGE_ARCHIVE := $(BIN)/stoke-image.tar
 
-.PHONY: all build image image-import helm batch-crds livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench bench-scale chaos chaos-short kube-binaries cluster-up cluster-down spark-images demo e2e clean
+.PHONY: all build image image-import helm batch-crds kueue livy-client chromium dashboard generate verify vet test unit conformance conformance-broken bench bench-scale chaos chaos-short kube-binaries cluster-up cluster-down spark-images demo e2e clean
 
 all: build
 
@@ -61,6 +61,10 @@ vet:
 batch-crds:
 	hack/batch-scheduler-crds.sh >/dev/null
 
+## kueue: build (once) and cache Kueue and its CRDs, which the integration tests run against their API server
+kueue:
+	hack/kueue.sh >/dev/null
+
 ## chromium: install (once) Debian's Chromium for the dashboard's browser tests
 chromium:
 	hack/chromium.sh >/dev/null
@@ -80,7 +84,7 @@ kube-binaries:
 
 ## test: unit and integration tests (integration ones against a real kube-apiserver + etcd; the chart tests
 ## with the cached helm)
-test: kube-binaries helm batch-crds livy-client chromium
+test: kube-binaries helm batch-crds kueue livy-client chromium
 	$(GO) test -count=1 ./...
 
 ## unit: only the tests that need no API server

@@ -53,6 +53,11 @@ const (
 func (r *Reconciler) admit(ctx context.Context, p *pass, app *stokev1.SparkApplication, objs *spark.Objects, number int32) (bool, error) {
 	st := &p.app.Status
 	key := types.NamespacedName{Namespace: p.app.Namespace, Name: p.app.Name}
+	if admission.KueueQueue(p.app) != "" {
+		// Kueue admits it (its ClusterQueues hold the quota); spec.queue and the namespace's queue label
+		// are not used.
+		return r.admitByKueue(ctx, p, app, objs, number)
+	}
 	queue, err := r.queueOf(ctx, p.app)
 	if err != nil {
 		return false, err

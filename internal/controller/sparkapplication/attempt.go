@@ -69,6 +69,12 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 	if eval.End != nil {
 		return true, r.endAttempt(ctx, p, eval.End)
 	}
+	if end, err := r.kueueEviction(ctx, p); err != nil || end != nil {
+		if err != nil {
+			return false, err
+		}
+		return true, r.endAttempt(ctx, p, end)
+	}
 	if stopped, err := r.preemptIfMarked(ctx, p); stopped || err != nil {
 		return false, err
 	}
@@ -460,6 +466,9 @@ func (r *Reconciler) finished(ctx context.Context, p *pass) error {
 			return err
 		}
 	}
+	if err := r.releaseWorkload(ctx, p.app); err != nil {
+		return err
+	}
 	if specChangedSinceFinish(p.app) {
 		st.Failures = stokev1.FailureCounts{}
 		st.TerminationTime = nil
@@ -515,6 +524,11 @@ func (r *Reconciler) suspend(ctx context.Context, p *pass) error {
 	if cur := st.CurrentAttempt; cur != nil && cur.Outcome == "" {
 		if err := r.stopAttempt(ctx, p, &Ending{Outcome: stokev1.OutcomeSuspended, Reason: ReasonSuspendedByUser,
 			Message: "spec.suspend is true", DeleteDriver: true}); err != nil {
+			return err
+		}
+	}
+	if !isSuspended(st) {
+		if err := r.releaseWorkload(ctx, p.app); err != nil {
 			return err
 		}
 	}

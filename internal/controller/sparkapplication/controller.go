@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -146,6 +147,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.ResourceQuota{}, handler.EnqueueRequestsFromMapFunc(r.queuedIn)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, RateLimiter: options.RetryLimiter()}).
 		Named("sparkapplication")
+	if gvk := admission.WorkloadGVK; kindServed(mgr, gvk) {
+		// Kueue admitting or evicting an application's Workload looks at the application at once. Only the
+		// Workloads' metadata is cached (their pod templates are large); the reconciler reads a Workload
+		// from the API server.
+		wl := &metav1.PartialObjectMetadata{}
+		wl.SetGroupVersionKind(gvk)
+		b = b.Watches(wl, handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &stokev1.SparkApplication{}, handler.OnlyControllerOwner()))
+	}
 	if r.Options.NamespaceAllowed != nil {
 		// A namespace that starts matching the selector (or is created matching it) has its applications
 		// looked at right away.
@@ -153,6 +162,12 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	}
 	return b.Complete(r)
+}
+
+// kindServed reports whether the API server serves the kind when the operator starts.
+func kindServed(mgr ctrl.Manager, gvk schema.GroupVersionKind) bool {
+	_, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	return err == nil
 }
 
 // Cache indexes: the lookups a reconcile makes find their few objects directly instead of scanning every
