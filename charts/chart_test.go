@@ -456,7 +456,7 @@ func (g grants) allows(ns string, p permission) bool {
 
 // clusterScoped are the resources in the operator's rules that have no namespace.
 var clusterScoped = map[string]bool{"namespaces": true, "customresourcedefinitions": true, "tokenreviews": true, "subjectaccessreviews": true,
-	"sparkqueues": true, "sparkqueues/status": true}
+	"sparkqueues": true, "sparkqueues/status": true, "resourceflavors": true}
 
 // missing lists the operator's declared permissions that the chart does not grant where they are used:
 // leases in the operator's namespace (leader election), cluster-scoped resources cluster-wide, everything

@@ -97,6 +97,18 @@ type QueueQuota struct {
 	Applications *int32 `json:"applications,omitempty"`
 }
 
+// QueueAmount is an amount of the resources a queue limits; a resource left unset is zero.
+type QueueAmount struct {
+	// +optional
+	Cores *resource.Quantity `json:"cores,omitempty"`
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+	// +optional
+	GPUs int64 `json:"gpus,omitempty"`
+	// +optional
+	Applications int32 `json:"applications,omitempty"`
+}
+
 // SparkQueueStatus is what the queue holds and how many wait.
 type SparkQueueStatus struct {
 	// ObservedGeneration is the generation the status was computed for.
@@ -105,6 +117,12 @@ type SparkQueueStatus struct {
 	// Usage is the sum of the admitted applications' footprints.
 	// +optional
 	Usage Footprint `json:"usage,omitempty"`
+	// Borrowed is what the queue's admitted applications (with those of the queues under it) hold beyond
+	// its fair share of its parent: the parent's quota times the queue's weight over the weights of all the
+	// parent's children. It is room the siblings left unused, which the queue gives back (see weight and
+	// preemption). Unset for a queue without a parent or within its share.
+	// +optional
+	Borrowed *QueueAmount `json:"borrowed,omitempty"`
 	// Admitted is how many applications hold a share of the queue (their attempt is admitted and has not
 	// ended).
 	// +optional
@@ -131,6 +149,7 @@ type SparkQueueStatus struct {
 // +kubebuilder:printcolumn:name="Queued",type=integer,JSONPath=`.status.queued`
 // +kubebuilder:printcolumn:name="Cores",type=string,JSONPath=`.status.usage.cores`
 // +kubebuilder:printcolumn:name="Memory",type=string,JSONPath=`.status.usage.memory`
+// +kubebuilder:printcolumn:name="Borrowed",type=string,JSONPath=`.status.borrowed.cores`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SparkQueue struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -46,6 +46,21 @@ func (a Amount) Footprint() stokev1.Footprint {
 	}
 }
 
+// QueueAmount is the amount as a queue's status records it: only its non-zero resources.
+func (a Amount) QueueAmount() *stokev1.QueueAmount {
+	if a == (Amount{}) {
+		return nil
+	}
+	q := &stokev1.QueueAmount{GPUs: a.GPUs, Applications: int32(a.Applications)}
+	if a.MilliCPU != 0 {
+		q.Cores = resource.NewMilliQuantity(a.MilliCPU, resource.DecimalSI)
+	}
+	if a.Memory != 0 {
+		q.Memory = resource.NewQuantity(a.Memory, resource.BinarySI)
+	}
+	return q
+}
+
 // AmountOf is one application with the footprint recorded in its status.
 func AmountOf(f stokev1.Footprint) Amount {
 	return Amount{MilliCPU: f.Cores.MilliValue(), Memory: f.Memory.Value(), GPUs: f.GPUs, Pods: int64(f.Pods), Applications: 1}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -189,4 +190,83 @@ func workloadConditions(wl *unstructured.Unstructured) []metav1.Condition {
 		}
 	}
 	return conds
+}
+
+// AssignedFlavors is, for each pod set of an admitted Workload, the ResourceFlavors Kueue assigned to its
+// resources (status.admission.podSetAssignments[].flavors), sorted, each once.
+func AssignedFlavors(wl *unstructured.Unstructured) map[string][]string {
+	assignments, _, _ := unstructured.NestedSlice(wl.Object, "status", "admission", "podSetAssignments")
+	out := map[string][]string{}
+	for _, a := range assignments {
+		m, ok := a.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _, _ := unstructured.NestedString(m, "name")
+		flavors, _, _ := unstructured.NestedStringMap(m, "flavors")
+		for _, f := range flavors {
+			if !slices.Contains(out[name], f) {
+				out[name] = append(out[name], f)
+			}
+		}
+		slices.Sort(out[name])
+	}
+	return out
+}
+
+// ResourceFlavorGVK is Kueue's ResourceFlavor (cluster-scoped): the node labels and tolerations of the nodes
+// that provide a flavor.
+var ResourceFlavorGVK = schema.GroupVersionKind{Group: "kueue.x-k8s.io", Version: "v1beta2", Kind: "ResourceFlavor"}
+
+// Placement is what pods of a pod set get from the flavors assigned to it, as Kueue's own integrations
+// apply them: the flavors' node labels as node selector, their tolerations.
+type Placement struct {
+	NodeSelector map[string]string
+	Tolerations  []corev1.Toleration
+}
+
+// Add adds a ResourceFlavor's node labels and tolerations (spec.nodeLabels, spec.tolerations).
+func (p *Placement) Add(flavor *unstructured.Unstructured) error {
+	labels, _, err := unstructured.NestedStringMap(flavor.Object, "spec", "nodeLabels")
+	if err != nil {
+		return fmt.Errorf("ResourceFlavor %s: spec.nodeLabels: %w", flavor.GetName(), err)
+	}
+	for k, v := range labels {
+		if p.NodeSelector == nil {
+			p.NodeSelector = map[string]string{}
+		}
+		p.NodeSelector[k] = v
+	}
+	raw, _, err := unstructured.NestedSlice(flavor.Object, "spec", "tolerations")
+	if err != nil {
+		return fmt.Errorf("ResourceFlavor %s: spec.tolerations: %w", flavor.GetName(), err)
+	}
+	for _, r := range raw {
+		m, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		var t corev1.Toleration
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &t); err != nil {
+			return fmt.Errorf("ResourceFlavor %s: a toleration: %w", flavor.GetName(), err)
+		}
+		p.Tolerations = append(p.Tolerations, t)
+	}
+	return nil
+}
+
+// Apply puts the placement on the pods of a role of the application: the node selector merged (a flavor's
+// label replaces a key the spec sets, as the pods must land on the flavor's nodes), the tolerations added.
+func (p Placement) Apply(pods *stokev1.SparkPodSpec) {
+	for k, v := range p.NodeSelector {
+		if pods.NodeSelector == nil {
+			pods.NodeSelector = map[string]string{}
+		}
+		pods.NodeSelector[k] = v
+	}
+	for _, t := range p.Tolerations {
+		if !slices.ContainsFunc(pods.Tolerations, func(have corev1.Toleration) bool { return have.MatchToleration(&t) }) {
+			pods.Tolerations = append(pods.Tolerations, t)
+		}
+	}
 }

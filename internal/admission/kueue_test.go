@@ -180,3 +180,43 @@ func TestKueueReleasePatch(t *testing.T) {
 		t.Error("a Workload that is not evicted keeps its reservation")
 	}
 }
+
+func TestKueuePlacement(t *testing.T) {
+	wl := workloadWith(nil, true)
+	_ = unstructured.SetNestedSlice(wl.Object, []any{
+		map[string]any{"name": "driver", "flavors": map[string]any{"cpu": "on-demand", "memory": "on-demand"}},
+		map[string]any{"name": "executor", "flavors": map[string]any{"cpu": "spot", "memory": "on-demand", "nvidia.com/gpu": "spot"}},
+	}, "status", "admission", "podSetAssignments")
+	got := admission.AssignedFlavors(wl)
+	if strings.Join(got["driver"], ",") != "on-demand" || strings.Join(got["executor"], ",") != "on-demand,spot" {
+		t.Errorf("assigned flavors %v", got)
+	}
+
+	flavor := func(name string, labels map[string]any, tolerations ...any) *unstructured.Unstructured {
+		f := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"nodeLabels": labels, "tolerations": tolerations}}}
+		f.SetName(name)
+		return f
+	}
+	var p admission.Placement
+	for _, f := range []*unstructured.Unstructured{
+		flavor("on-demand", map[string]any{"pool": "on-demand"}),
+		flavor("spot", map[string]any{"pool": "spot", "zone": "a"}, map[string]any{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}),
+	} {
+		if err := p.Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pods := stokev1.SparkPodSpec{NodeSelector: map[string]string{"pool": "mine", "disk": "ssd"},
+		Tolerations: []corev1.Toleration{{Key: "spot", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}}
+	p.Apply(&pods)
+	if pods.NodeSelector["pool"] != "spot" || pods.NodeSelector["zone"] != "a" || pods.NodeSelector["disk"] != "ssd" {
+		t.Errorf("node selector %v: want the flavors' labels over the spec's, the spec's others kept", pods.NodeSelector)
+	}
+	if len(pods.Tolerations) != 1 {
+		t.Errorf("tolerations %v: a toleration the spec already has is not added twice", pods.Tolerations)
+	}
+	bad := &unstructured.Unstructured{Object: map[string]any{"spec": map[string]any{"nodeLabels": "not a map"}}}
+	if err := (&admission.Placement{}).Add(bad); err == nil {
+		t.Error("a malformed ResourceFlavor is read without an error")
+	}
+}

@@ -141,6 +141,45 @@ func (t Tree) share(queue string, used Amount) float64 {
 	return frac / float64(max(t[queue].Weight, 1))
 }
 
+// FairShare is the queue's weighted share of its parent's limits: each of the parent's limits times the
+// queue's weight over the weights of all the parent's children. ok is false for a queue without a parent
+// (or not in the tree).
+func (t Tree) FairShare(queue string) (share Limits, ok bool) {
+	d, found := t[queue]
+	if !found || d.Parent == "" {
+		return Limits{}, false
+	}
+	parent, found := t[d.Parent]
+	if !found {
+		return Limits{}, false
+	}
+	var total int64
+	for _, sibling := range t.children()[d.Parent] {
+		total += max(t[sibling].Weight, 1)
+	}
+	of := func(limit *int64) *int64 {
+		if limit == nil {
+			return nil
+		}
+		v := *limit * max(d.Weight, 1) / total
+		return &v
+	}
+	return Limits{MilliCPU: of(parent.Limits.MilliCPU), Memory: of(parent.Limits.Memory), GPUs: of(parent.Limits.GPUs),
+		Applications: of(parent.Limits.Applications)}, true
+}
+
+// Borrowed is what used holds beyond share, for each resource the share limits (zero where it is within).
+func Borrowed(used Amount, share Limits) Amount {
+	over := func(u int64, limit *int64) int64 {
+		if limit == nil {
+			return 0
+		}
+		return max(u-*limit, 0)
+	}
+	return Amount{MilliCPU: over(used.MilliCPU, share.MilliCPU), Memory: over(used.Memory, share.Memory),
+		GPUs: over(used.GPUs, share.GPUs), Applications: over(used.Applications, share.Applications)}
+}
+
 // DecideIn looks at one queue of the tree: with held already admitted everywhere and lines waiting in
 // every queue, which of the queue's waiting applications are admitted now, strictly in admission order.
 // An application fits when the queue and every ancestor hold room for it. Among siblings, the one with the

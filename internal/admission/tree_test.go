@@ -66,6 +66,38 @@ func TestDecideInTree(t *testing.T) {
 	}
 }
 
+func TestFairShareAndBorrowed(t *testing.T) {
+	gi := int64(1 << 30)
+	mem := func(n int64) *int64 { v := n * gi; return &v }
+	tree := admission.Tree{
+		"parent": {Limits: admission.Limits{MilliCPU: cores(16), Memory: mem(64)}},
+		"a":      {Limits: admission.Limits{MilliCPU: cores(16)}, Parent: "parent", Weight: 1},
+		"b":      {Limits: admission.Limits{MilliCPU: cores(16)}, Parent: "parent", Weight: 3},
+		"root":   {Limits: admission.Limits{MilliCPU: cores(4)}},
+	}
+	for _, tc := range []struct {
+		queue    string
+		used     admission.Amount
+		borrowed admission.Amount
+	}{
+		{queue: "a", used: admission.Amount{MilliCPU: 3000, Memory: 10 * gi}}, // share: 4 cores, 16Gi
+		{queue: "a", used: admission.Amount{MilliCPU: 10000, Memory: 20 * gi}, borrowed: admission.Amount{MilliCPU: 6000, Memory: 4 * gi}},
+		{queue: "b", used: admission.Amount{MilliCPU: 12000, Memory: 48 * gi}},                                            // share: 12 cores, 48Gi
+		{queue: "b", used: admission.Amount{MilliCPU: 12500, Applications: 7}, borrowed: admission.Amount{MilliCPU: 500}}, // applications unlimited
+	} {
+		share, ok := tree.FairShare(tc.queue)
+		if !ok {
+			t.Fatalf("%s has no share", tc.queue)
+		}
+		if got := admission.Borrowed(tc.used, share); got != tc.borrowed {
+			t.Errorf("%s holding %+v borrows %+v, want %+v", tc.queue, tc.used, got, tc.borrowed)
+		}
+	}
+	if _, ok := tree.FairShare("root"); ok {
+		t.Error("a queue without a parent has a share of one")
+	}
+}
+
 func TestTreeChainErrors(t *testing.T) {
 	tree := admission.Tree{
 		"orphan": {Limits: admission.Limits{MilliCPU: cores(1)}, Parent: "missing"},

@@ -29,7 +29,8 @@ func TestQueueViews(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = env.Client.Delete(ctx, q) })
 	footprint := stokev1.Footprint{Cores: resource.MustParse("3"), Memory: resource.MustParse("4Gi"), Pods: 3}
-	q.Status = stokev1.SparkQueueStatus{Admitted: 1, Queued: 2, Usage: footprint}
+	q.Status = stokev1.SparkQueueStatus{Admitted: 1, Queued: 2, Usage: footprint,
+		Borrowed: &stokev1.QueueAmount{Cores: ptr.To(resource.MustParse("2")), Memory: ptr.To(resource.MustParse("1Gi"))}}
 	if err := env.Client.Status().Update(ctx, q); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestQueueViews(t *testing.T) {
 	if !hasLine(list, name, "1", "2", "3/8", "4Gi/16Gi", "1/2") {
 		t.Errorf("stoke get queues:\n%s", list)
 	}
-	if wide := stoke(t, nil, "get", "queues", "-o", "wide").must(t); !hasLine(wide, name, "all") {
+	if wide := stoke(t, nil, "get", "queues", "-o", "wide").must(t); !hasLine(wide, name, "all", "2 cores, 1Gi") {
 		t.Errorf("stoke get queues -o wide:\n%s", wide)
 	}
 	desc := stoke(t, nil, "describe", "queue", name).must(t)

@@ -20,6 +20,10 @@ var (
 		Name: "stoke_queue_used_cores",
 		Help: "CPU cores the SparkQueue's admitted applications hold (their driver and initial executor pods' requests).",
 	}, []string{"queue"})
+	QueueBorrowedCores = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "stoke_queue_borrowed_cores",
+		Help: "CPU cores the SparkQueue's admitted applications (with those of the queues under it) hold beyond its fair share of its parent.",
+	}, []string{"queue"})
 	QueueUsedMemory = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "stoke_queue_used_memory_bytes",
 		Help: "Memory the SparkQueue's admitted applications hold.",
@@ -35,8 +39,10 @@ var (
 )
 
 // QueueGauges are every per-queue gauge, for deleting a queue's series.
-var QueueGauges = []*prometheus.GaugeVec{QueueAdmitted, QueueWaiting, QueueUsedCores, QueueUsedMemory, QueueQuotaCores, QueueQuotaMemory}
+var QueueGauges = []*prometheus.GaugeVec{QueueAdmitted, QueueWaiting, QueueUsedCores, QueueBorrowedCores, QueueUsedMemory, QueueQuotaCores, QueueQuotaMemory}
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(QueueAdmitted, QueueWaiting, QueueUsedCores, QueueUsedMemory, QueueQuotaCores, QueueQuotaMemory)
+	for _, g := range QueueGauges {
+		ctrlmetrics.Registry.MustRegister(g)
+	}
 }

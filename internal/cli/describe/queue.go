@@ -50,6 +50,9 @@ func WriteQueue(out io.Writer, q *stokev1.SparkQueue, members []queue.Standing, 
 	}
 	field("Namespaces", queue.Namespaces(q))
 	field("Cores", queue.QuantityOf(st.Usage.Cores, quota.Cores))
+	if q.Spec.Parent != "" {
+		field("Borrowed", queue.Borrowed(st.Borrowed)+" beyond its fair share of "+q.Spec.Parent)
+	}
 	field("Memory", queue.QuantityOf(st.Usage.Memory, quota.Memory))
 	if quota.GPUs != nil || st.Usage.GPUs > 0 {
 		field("GPUs", queue.OfInt(st.Usage.GPUs, quota.GPUs))

@@ -57,9 +57,10 @@ func List(ctx context.Context, c client.Client) ([]stokev1.SparkQueue, error) {
 
 // Table lays out queues as `stoke get queues` shows them: how many applications hold a share and how many
 // wait, and the cores, memory and applications held of each limit ("-" where the queue sets none); -o wide
-// adds GPUs, the parent and weight, the namespaces it admits and whether it is valid.
+// adds GPUs, the parent and weight, the cores and memory borrowed beyond its fair share of the parent, the
+// namespaces it admits and whether it is valid.
 func Table(items []stokev1.SparkQueue, now time.Time, _ bool, wide bool) *output.Table {
-	t := output.NewListTable([]string{"NAME", "ADMITTED", "QUEUED", "CORES", "MEMORY", "APPS", "AGE"}, []string{"GPUS", "PARENT", "WEIGHT", "NAMESPACES", "READY"}, []int{0}, false, wide)
+	t := output.NewListTable([]string{"NAME", "ADMITTED", "QUEUED", "CORES", "MEMORY", "APPS", "AGE"}, []string{"GPUS", "PARENT", "WEIGHT", "BORROWED", "NAMESPACES", "READY"}, []int{0}, false, wide)
 	for i := range items {
 		q := &items[i]
 		st, quota := &q.Status, &q.Spec.Quota
@@ -75,11 +76,33 @@ func Table(items []stokev1.SparkQueue, now time.Time, _ bool, wide bool) *output
 			if parent == "" {
 				parent = "-"
 			}
-			row = append(row, OfInt(st.Usage.GPUs, quota.GPUs), parent, fmt.Sprint(Weight(q)), Namespaces(q), ready)
+			row = append(row, OfInt(st.Usage.GPUs, quota.GPUs), parent, fmt.Sprint(Weight(q)), Borrowed(st.Borrowed), Namespaces(q), ready)
 		}
 		t.AddListRow("", row)
 	}
 	return t
+}
+
+// Borrowed says what a queue holds beyond its fair share of its parent, for example "4 cores, 8Gi,
+// 1 app", or "-".
+func Borrowed(b *stokev1.QueueAmount) string {
+	if b == nil {
+		return "-"
+	}
+	var parts []string
+	if b.Cores != nil {
+		parts = append(parts, b.Cores.String()+" cores")
+	}
+	if b.Memory != nil {
+		parts = append(parts, b.Memory.String())
+	}
+	if b.GPUs != 0 {
+		parts = append(parts, fmt.Sprintf("%d GPUs", b.GPUs))
+	}
+	if b.Applications != 0 {
+		parts = append(parts, fmt.Sprintf("%d apps", b.Applications))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // QuantityOf is "used/limit", or "used/-" where the queue sets no limit.

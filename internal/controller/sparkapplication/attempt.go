@@ -233,6 +233,10 @@ func (r *Reconciler) startAttempt(ctx context.Context, p *pass, number int32) er
 		}
 	}
 	app = withExecutorCap(app, st.Queue, number)
+	app, err = r.withKueuePlacement(ctx, p, app)
+	if err != nil {
+		return err
+	}
 	objs, err := spark.Build(app, number)
 	if err != nil {
 		return r.refused(p, err, "")

@@ -260,6 +260,9 @@ type pass struct {
 	events []event
 	// requeue is the earliest time the application must be looked at again (zero: no deadline).
 	requeue time.Duration
+	// placedByKueue: the attempt's objects were built from a Workload Kueue had admitted (its flavors'
+	// placement applied), so a Kueue admission may create them in this pass.
+	placedByKueue bool
 }
 
 type event struct{ kind, reason, message string }

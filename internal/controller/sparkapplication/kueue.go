@@ -20,6 +20,7 @@ import (
 
 // +kubebuilder:rbac:groups=kueue.x-k8s.io,resources=workloads,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=kueue.x-k8s.io,resources=workloads/status,verbs=patch
+// +kubebuilder:rbac:groups=kueue.x-k8s.io,resources=resourceflavors,verbs=get
 
 const (
 	// ReasonWaitingForKueue (Queued condition): the application is labelled with a Kueue LocalQueue and
@@ -55,7 +56,7 @@ func (r *Reconciler) admitByKueue(ctx context.Context, p *pass, app *stokev1.Spa
 	if err != nil {
 		return false, err
 	}
-	hash := SpecHash(&app.Spec)
+	hash := SpecHash(&p.app.Spec)
 	if wl != nil && wl.GetAnnotations()[annotationWorkloadSpec] != hash && !admission.StateOf(wl).Reserved {
 		// Built from an earlier spec and holding nothing: replaced by one for this spec.
 		if err := r.Client.Delete(ctx, wl, client.Preconditions{UID: ptrTo(wl.GetUID())}); client.IgnoreNotFound(err) != nil {
@@ -92,6 +93,11 @@ func (r *Reconciler) admitByKueue(ctx context.Context, p *pass, app *stokev1.Spa
 			return false, fmt.Errorf("giving back the reservation of evicted Kueue Workload %s: %w", name, err)
 		}
 		r.queued(p, ReasonWaitingForKueue, fmt.Sprintf("Kueue evicted Workload %s (%s: %s); waiting for Kueue to admit it again in LocalQueue %q", name, s.Reason, s.Message, queue))
+	case s.Admitted && !s.Evicted && !p.placedByKueue:
+		// Admitted between the read the attempt's objects were built from and this one: they lack the
+		// flavors' placement, so they are built again in a moment.
+		p.recheckAfter(time.Millisecond)
+		return false, nil
 	case s.Admitted && !s.Evicted:
 		if c := meta.FindStatusCondition(p.app.Status.Conditions, stokev1.ConditionQueued); c == nil || c.Status == metav1.ConditionTrue {
 			p.event(corev1.EventTypeNormal, ReasonAdmitted, "Attempt %d admitted by Kueue: Workload %s, ClusterQueue %s", number, name, s.ClusterQueue)
@@ -161,4 +167,48 @@ func (r *Reconciler) workload(ctx context.Context, app *stokev1.SparkApplication
 		return nil, fmt.Errorf("reading Kueue Workload %s: %w", admission.WorkloadName(app), err)
 	}
 	return wl, err
+}
+
+// withKueuePlacement is the application its attempt is built from once Kueue has admitted its Workload:
+// the node labels and tolerations of the ResourceFlavors Kueue assigned to the driver and executor pod
+// sets put on those pods, in a copy, as Kueue's own integrations do; the application itself otherwise.
+func (r *Reconciler) withKueuePlacement(ctx context.Context, p *pass, app *stokev1.SparkApplication) (*stokev1.SparkApplication, error) {
+	if admission.KueueQueue(app) == "" {
+		return app, nil
+	}
+	wl, err := r.workload(ctx, app)
+	if meta.IsNoMatchError(err) || wl == nil {
+		return app, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s := admission.StateOf(wl); !s.Admitted || s.Evicted {
+		return app, nil
+	}
+	p.placedByKueue = true
+	placed := app
+	for podSet, flavors := range admission.AssignedFlavors(wl) {
+		var placement admission.Placement
+		for _, name := range flavors {
+			flavor := &unstructured.Unstructured{}
+			flavor.SetGroupVersionKind(admission.ResourceFlavorGVK)
+			if err := r.APIReader.Get(ctx, client.ObjectKey{Name: name}, flavor); err != nil {
+				return nil, fmt.Errorf("reading Kueue ResourceFlavor %s assigned to Workload %s: %w", name, wl.GetName(), err)
+			}
+			if err := placement.Add(flavor); err != nil {
+				return nil, err
+			}
+		}
+		if placed == app {
+			placed = app.DeepCopy()
+		}
+		switch podSet {
+		case admission.PodSetDriver:
+			placement.Apply(&placed.Spec.Driver.SparkPodSpec)
+		case admission.PodSetExecutor:
+			placement.Apply(&placed.Spec.Executor.SparkPodSpec)
+		}
+	}
+	return placed, nil
 }

@@ -2,6 +2,7 @@ package sparkapplication_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
 	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/controller/sparkapplication"
+	"github.com/stokehq/stoke/internal/spark"
 )
 
 // kueueObject creates a Kueue object (kueue.x-k8s.io/v1beta2) for the test, deleted when it ends.
@@ -55,7 +57,10 @@ func workloadOf(t *testing.T, app *stokev1.SparkApplication) *unstructured.Unstr
 func TestKueueAdmitsAndEvicts(t *testing.T) {
 	env.StartKueue(t)
 	ns := env.Namespace(t)
-	kueueObject(t, "ResourceFlavor", "", ns+"-flavor", map[string]any{})
+	kueueObject(t, "ResourceFlavor", "", ns+"-flavor", map[string]any{
+		"nodeLabels":  map[string]any{"stoke.dev/pool": "spark"},
+		"tolerations": []any{map[string]any{"key": "spark-only", "operator": "Exists", "effect": "NoSchedule"}},
+	})
 	kueueObject(t, "ClusterQueue", "", ns+"-cq", map[string]any{
 		"namespaceSelector": map[string]any{},
 		"resourceGroups": []any{map[string]any{
@@ -83,6 +88,19 @@ func TestKueueAdmitsAndEvicts(t *testing.T) {
 	}
 	if c := condition(first, stokev1.ConditionQueued); c == nil || c.Reason != sparkapplication.ReasonAdmitted || !strings.Contains(c.Message, ns+"-cq") {
 		t.Errorf("first's Queued condition %+v, want admitted by the ClusterQueue", c)
+	}
+	// The assigned flavor's node labels and tolerations are on the driver and in the executors' properties.
+	tolerated := slices.ContainsFunc(driver.Spec.Tolerations, func(t corev1.Toleration) bool { return t.Key == "spark-only" })
+	if driver.Spec.NodeSelector["stoke.dev/pool"] != "spark" || !tolerated {
+		t.Errorf("first's driver node selector %v, tolerations %v: want the flavor's", driver.Spec.NodeSelector, driver.Spec.Tolerations)
+	}
+	conf := &corev1.ConfigMap{}
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: spark.NamesFor(first.Name, first.UID, 1).ConfigMap}, conf); err != nil {
+		t.Fatal(err)
+	}
+	if props := conf.Data[spark.PropertiesFileKey]; !strings.Contains(props, "spark.kubernetes.executor.node.selector.stoke.dev/pool=spark") ||
+		!strings.Contains(conf.Data[spark.PodTemplateKey], "spark-only") {
+		t.Errorf("the executors do not get the flavor's node label and toleration:\n%s\n%s", props, conf.Data[spark.PodTemplateKey])
 	}
 
 	create(t, kueueApp(ns, "second", "team"))

@@ -273,6 +273,16 @@ func TestSiblingQueuesBorrowAndGiveBack(t *testing.T) {
 	create(t, queuedApp(ns, "a2", ns+"-a"))
 	a1 := waitAttempt(t, ns, "a1", 1)
 	waitAttempt(t, ns, "a2", 1) // a borrows b's share while b has nothing waiting
+	borrowed := func(queue string) int32 {
+		got := &stokev1.SparkQueue{}
+		if err := env.Client.Get(context.Background(), client.ObjectKey{Name: queue}, got); err != nil || got.Status.Borrowed == nil {
+			return 0
+		}
+		return got.Status.Borrowed.Applications
+	}
+	eventually(t, 10*time.Second, "a's status to say it borrows one application beyond its half of the parent", func() (bool, error) {
+		return borrowed(ns+"-a") == 1, nil
+	})
 	create(t, queuedApp(ns, "a3", ns+"-a"))
 	waitQueued(t, ns, "a3", sparkapplication.ReasonWaitingForCapacity)
 	create(t, queuedApp(ns, "b1", ns+"-b"))
@@ -292,6 +302,9 @@ func TestSiblingQueuesBorrowAndGiveBack(t *testing.T) {
 		got := &stokev1.SparkQueue{}
 		err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(parent), got)
 		return err == nil && got.Status.Admitted == 2, err
+	})
+	eventually(t, 10*time.Second, "neither sibling borrowing once each holds its half", func() (bool, error) {
+		return borrowed(ns+"-a") == 0 && borrowed(ns+"-b") == 0, nil
 	})
 }
 

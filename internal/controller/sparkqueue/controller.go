@@ -77,9 +77,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	used, admitted, queued := r.Admission.Usage(q.Name)
 	st.Usage = used.Footprint()
+	var borrowed admission.Amount
+	if share, ok := tree.FairShare(q.Name); ok {
+		borrowed = admission.Borrowed(used, share)
+	}
+	st.Borrowed = borrowed.QueueAmount()
 	st.Admitted, st.Queued = int32(admitted), int32(queued)
 	st.ObservedGeneration = q.Generation
 	setGauges(q, used, admitted, queued)
+	metrics.QueueBorrowedCores.WithLabelValues(q.Name).Set(float64(borrowed.MilliCPU) / 1000)
 	if equality.Semantic.DeepEqual(st, &q.Status) {
 		return ctrl.Result{}, nil
 	}
