@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	stokemetrics "github.com/stokehq/stoke/internal/metrics"
+	"github.com/stokehq/stoke/internal/testenv"
 )
 
 // operatorProcess is `stoke operator` running as a separate process with a configuration file, as in
@@ -36,14 +36,7 @@ type operatorProcess struct {
 	exited      chan struct{} // closed when the process has ended
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var freePort = testenv.FreePort
 
 // servedLabel marks the namespaces the operator serves (its namespace selector): all but the plain
 // client's, whose SparkApplications it must leave alone.

@@ -388,8 +388,12 @@ func (m *Manager) reclaim(queue string, plan Plan) []types.NamespacedName {
 	return victims
 }
 
-// reclaiming counts the applications being stopped for the queue. Called with mu held.
+// reclaiming counts the applications being stopped for the queue (none unless it reclaims: a look at a
+// queue without preemption does not walk what is held). Called with mu held.
 func (m *Manager) reclaiming(queue string) int {
+	if !m.tree[queue].Reclaim {
+		return 0
+	}
 	n := 0
 	for key, h := range m.held {
 		if mark, ok := m.marks[key]; h.PreemptedBy == queue || ok && h.PreemptedBy == "" && mark.Queue == queue {

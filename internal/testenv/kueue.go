@@ -41,7 +41,7 @@ func (e *Env) StartKueue(t testing.TB) {
 	}
 	ports := make([]int, 3)
 	for i := range ports {
-		p, err := freePort()
+		p, err := FreePort()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,8 @@ func tail(b []byte, n int) []byte {
 	return b
 }
 
-func freePort() (int, error) {
+// FreePort is a loopback port free at the time of asking, for a process a test or the bench starts.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	stokev1 "github.com/stokehq/stoke/api/v1alpha1"
+	"github.com/stokehq/stoke/internal/admission"
 	"github.com/stokehq/stoke/internal/cli/output"
 	"github.com/stokehq/stoke/internal/cli/queue"
 )
@@ -42,7 +43,7 @@ func WriteQueue(out io.Writer, q *stokev1.SparkQueue, members []queue.Standing, 
 		field("Parent", fmt.Sprintf("%s (weight %d among its siblings)", q.Spec.Parent, queue.Weight(q)))
 	}
 	if p := q.Spec.Preemption; p != nil && p.ReclaimFromSiblings == stokev1.ReclaimFairShare {
-		grace := int64(30)
+		grace := int64(admission.DefaultPreemptionGrace / time.Second)
 		if p.GracePeriodSeconds != nil {
 			grace = *p.GracePeriodSeconds
 		}

@@ -260,9 +260,8 @@ type pass struct {
 	events []event
 	// requeue is the earliest time the application must be looked at again (zero: no deadline).
 	requeue time.Duration
-	// placedByKueue: the attempt's objects were built from a Workload Kueue had admitted (its flavors'
-	// placement applied), so a Kueue admission may create them in this pass.
-	placedByKueue bool
+	// workload is the application's Kueue Workload as this pass read it (kueueWorkload), nil until read.
+	workload *workloadRead
 }
 
 type event struct{ kind, reason, message string }

@@ -46,7 +46,7 @@ const (
 // reservation is given back here, once the attempt it admitted has ended, so that Kueue queues it again.
 func (r *Reconciler) admitByKueue(ctx context.Context, p *pass, app *stokev1.SparkApplication, objs *spark.Objects, number int32) (bool, error) {
 	queue, name := admission.KueueQueue(app), admission.WorkloadName(app)
-	wl, err := r.workload(ctx, app)
+	wl, err := r.kueueWorkload(ctx, p)
 	if meta.IsNoMatchError(err) {
 		r.queued(p, ReasonWaitingForKueue, fmt.Sprintf("the application names Kueue LocalQueue %q (label %s) but the API server serves no Kueue Workload (%s): install Kueue, or remove the label",
 			queue, admission.LabelKueueQueue, admission.WorkloadGVK.GroupVersion()))
@@ -93,11 +93,6 @@ func (r *Reconciler) admitByKueue(ctx context.Context, p *pass, app *stokev1.Spa
 			return false, fmt.Errorf("giving back the reservation of evicted Kueue Workload %s: %w", name, err)
 		}
 		r.queued(p, ReasonWaitingForKueue, fmt.Sprintf("Kueue evicted Workload %s (%s: %s); waiting for Kueue to admit it again in LocalQueue %q", name, s.Reason, s.Message, queue))
-	case s.Admitted && !s.Evicted && !p.placedByKueue:
-		// Admitted between the read the attempt's objects were built from and this one: they lack the
-		// flavors' placement, so they are built again in a moment.
-		p.recheckAfter(time.Millisecond)
-		return false, nil
 	case s.Admitted && !s.Evicted:
 		if c := meta.FindStatusCondition(p.app.Status.Conditions, stokev1.ConditionQueued); c == nil || c.Status == metav1.ConditionTrue {
 			p.event(corev1.EventTypeNormal, ReasonAdmitted, "Attempt %d admitted by Kueue: Workload %s, ClusterQueue %s", number, name, s.ClusterQueue)
@@ -126,7 +121,7 @@ func (r *Reconciler) kueueEviction(ctx context.Context, p *pass) (*Ending, error
 	if admission.KueueQueue(p.app) == "" {
 		return nil, nil
 	}
-	wl, err := r.workload(ctx, p.app)
+	wl, err := r.kueueWorkload(ctx, p)
 	if meta.IsNoMatchError(err) || wl == nil {
 		return nil, nil // Kueue is gone, or the Workload was deleted: nothing evicts the attempt
 	}
@@ -154,6 +149,23 @@ func (r *Reconciler) releaseWorkload(ctx context.Context, app *stokev1.SparkAppl
 	return r.deleteIfPresent(ctx, wl)
 }
 
+// workloadRead is one read of an application's Workload.
+type workloadRead struct {
+	wl  *unstructured.Unstructured
+	err error
+}
+
+// kueueWorkload is the application's Workload as this pass reads it, once: the placement the attempt's
+// objects are built with and the admission that lets them be created come from the same read (a second
+// read could find the Workload admitted after objects were built without its flavors).
+func (r *Reconciler) kueueWorkload(ctx context.Context, p *pass) (*unstructured.Unstructured, error) {
+	if p.workload == nil {
+		wl, err := r.workload(ctx, p.app)
+		p.workload = &workloadRead{wl: wl, err: err}
+	}
+	return p.workload.wl, p.workload.err
+}
+
 // workload reads the application's Workload from the API server: nil when there is none; a NoMatch error
 // when the API server serves no Workloads.
 func (r *Reconciler) workload(ctx context.Context, app *stokev1.SparkApplication) (*unstructured.Unstructured, error) {
@@ -176,7 +188,7 @@ func (r *Reconciler) withKueuePlacement(ctx context.Context, p *pass, app *stoke
 	if admission.KueueQueue(app) == "" {
 		return app, nil
 	}
-	wl, err := r.workload(ctx, app)
+	wl, err := r.kueueWorkload(ctx, p)
 	if meta.IsNoMatchError(err) || wl == nil {
 		return app, nil
 	}
@@ -186,7 +198,6 @@ func (r *Reconciler) withKueuePlacement(ctx context.Context, p *pass, app *stoke
 	if s := admission.StateOf(wl); !s.Admitted || s.Evicted {
 		return app, nil
 	}
-	p.placedByKueue = true
 	placed := app
 	for podSet, flavors := range admission.AssignedFlavors(wl) {
 		var placement admission.Placement

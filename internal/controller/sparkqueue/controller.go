@@ -84,8 +84,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	st.Borrowed = borrowed.QueueAmount()
 	st.Admitted, st.Queued = int32(admitted), int32(queued)
 	st.ObservedGeneration = q.Generation
-	setGauges(q, used, admitted, queued)
-	metrics.QueueBorrowedCores.WithLabelValues(q.Name).Set(float64(borrowed.MilliCPU) / 1000)
+	setGauges(q, used, borrowed, admitted, queued)
 	if equality.Semantic.DeepEqual(st, &q.Status) {
 		return ctrl.Result{}, nil
 	}
@@ -99,7 +98,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, nil
 }
 
-func setGauges(q *stokev1.SparkQueue, used admission.Amount, admitted, queued int) {
+func setGauges(q *stokev1.SparkQueue, used, borrowed admission.Amount, admitted, queued int) {
+	metrics.QueueBorrowedCores.WithLabelValues(q.Name).Set(float64(borrowed.MilliCPU) / 1000)
 	metrics.QueueAdmitted.WithLabelValues(q.Name).Set(float64(admitted))
 	metrics.QueueWaiting.WithLabelValues(q.Name).Set(float64(queued))
 	metrics.QueueUsedCores.WithLabelValues(q.Name).Set(float64(used.MilliCPU) / 1000)
