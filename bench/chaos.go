@@ -367,10 +367,7 @@ func (h *chaosHarness) runScenario(ctx context.Context, sc scenario, o chaosOpti
 			return row, err
 		}
 	}
-	slices.Sort(recoveries)
-	if len(recoveries) > 0 {
-		row.RecoveryP50, row.RecoveryMax = percentile(recoveries, 0.5), recoveries[len(recoveries)-1]
-	}
+	row.RecoveryP50, row.RecoveryMax = medianAndMax(recoveries)
 	row.Seconds = time.Since(start).Seconds()
 	return row, nil
 }
@@ -699,4 +696,13 @@ func podFault(ctx context.Context, cs kubernetes.Interface, p *corev1.Pod, kind 
 	}
 	_, err = pods.UpdateStatus(ctx, fresh, metav1.UpdateOptions{})
 	return err
+}
+
+// medianAndMax are the median and the largest of the recovery times (seconds), zero when there are none.
+func medianAndMax(recoveries []float64) (p50, largest float64) {
+	if len(recoveries) == 0 {
+		return 0, 0
+	}
+	sorted := slices.Sorted(slices.Values(recoveries))
+	return percentile(sorted, 50), sorted[len(sorted)-1]
 }

@@ -503,7 +503,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	// Pipelines, after the memory figures so that they measure applications alone.
 	if o.schedules > 0 && o.schedMinutes > 0 {
 		logf("schedules: %d firing every minute for %d minutes", o.schedules, o.schedMinutes)
-		if rep.Schedules, err = runSchedules(ctx, c, runs, "schedules", o.schedules, o.schedMinutes); err != nil {
+		if rep.Schedules, err = runSchedules(ctx, c, runs, "schedules", "ceiling", o.schedules, o.schedMinutes, workers); err != nil {
 			return rep, err
 		}
 	}

@@ -26,6 +26,37 @@ type scheduleResult struct {
 	Duplicates int `json:"duplicateRuns"`
 	// ToRun is from a run's scheduled time to the bench's watch first seeing its SparkApplication.
 	ToRun latency `json:"scheduledToRunCreated"`
+	// BareCreateSeconds is how long the API server took to create as many SparkApplications as there are
+	// schedules, sent by the bench alone (BareCreateConcurrency in flight) in a namespace the operator does
+	// not serve, before the schedules: a lower bound on the p99 of one fire time's runs, whoever creates
+	// them.
+	BareCreateSeconds     float64 `json:"bareCreateSeconds"`
+	BareCreateConcurrency int     `json:"bareCreateConcurrency"`
+}
+
+// bareSubmitter creates an application and nothing else.
+type bareSubmitter struct{ c client.Client }
+
+func (s bareSubmitter) submit(ctx context.Context, ns, name string) error {
+	return s.c.Create(ctx, benchApp(ns, name, 1))
+}
+
+// timeBareCreates creates n applications in ns (which the operator must not serve) with concurrency
+// clients, and deletes them again; it returns how long the creates took.
+func timeBareCreates(ctx context.Context, c client.Client, ns string, n, concurrency int) (time.Duration, error) {
+	start := time.Now()
+	if _, err := burst(ctx, bareSubmitter{c}, ns, "bare", n, concurrency); err != nil {
+		return 0, err
+	}
+	took := time.Since(start)
+	err := waitUntil(2*time.Minute, "the bare applications to be deleted", func() bool {
+		if err := c.DeleteAllOf(ctx, &stokev1.SparkApplication{}, client.InNamespace(ns)); err != nil {
+			return false
+		}
+		left := &stokev1.SparkApplicationList{}
+		return c.List(ctx, left, client.InNamespace(ns), client.Limit(1)) == nil && len(left.Items) == 0
+	})
+	return took, err
 }
 
 // workflowResult is the workflow workload: a start step, a fan-out and a chain.
@@ -132,9 +163,14 @@ func (s scheduleSubmitter) submit(ctx context.Context, ns, name string) error {
 	})
 }
 
-// runSchedules creates n schedules firing every minute, lets them fire for the given number of whole
-// minutes, deletes them and scores the runs.
-func runSchedules(ctx context.Context, c client.Client, log *runLog, ns string, n, minutes int) (*scheduleResult, error) {
+// runSchedules times n bare creates in bareNS, then creates n schedules firing every minute, lets them fire
+// for the given number of whole minutes, deletes them and scores the runs.
+func runSchedules(ctx context.Context, c client.Client, log *runLog, ns, bareNS string, n, minutes, concurrency int) (*scheduleResult, error) {
+	bare, err := timeBareCreates(ctx, c, bareNS, n, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	logf("schedules: %d bare SparkApplication creates (%d in flight) took %.2f s", n, concurrency, bare.Seconds())
 	keys, err := burst(ctx, scheduleSubmitter{c}, ns, "sched", n, 8)
 	if err != nil {
 		return nil, err
@@ -159,6 +195,7 @@ func runSchedules(ctx context.Context, c client.Client, log *runLog, ns string, 
 		return r.Missed == 0
 	})
 	res := scoreSchedules(names, fireTimes, log.snapshot())
+	res.BareCreateSeconds, res.BareCreateConcurrency = bare.Seconds(), concurrency
 	// An overloaded API server may time out the collection delete while still carrying it out: retry
 	// until the schedules are gone, so that they do not load the phases after this one.
 	err = waitUntil(5*time.Minute, "the schedules to be deleted", func() bool {

@@ -227,7 +227,8 @@ func (r *report) checkTargets() {
 		t = append(t, check(fmt.Sprintf("%d schedules firing every minute for %d minutes: missed and duplicate runs", s.Schedules, s.FireTimes), "0 and 0",
 			fmt.Sprintf("%d missed, %d duplicates (%d of %d runs)", s.Missed, s.Duplicates, s.Created, s.Expected), s.Missed == 0 && s.Duplicates == 0))
 		t = append(t, check("p99 scheduled time → run created", "≤ 2 s",
-			fmt.Sprintf("%.2f s (p50 %.2f s, max %.2f s)", s.ToRun.P99/1000, s.ToRun.P50/1000, s.ToRun.Max/1000), s.ToRun.N > 0 && s.ToRun.P99 <= 2000))
+			fmt.Sprintf("%.2f s (p50 %.2f s, max %.2f s; the API server alone took %.2f s to create %d bare applications, %d in flight)",
+				s.ToRun.P99/1000, s.ToRun.P50/1000, s.ToRun.Max/1000, s.BareCreateSeconds, s.Schedules, s.BareCreateConcurrency), s.ToRun.N > 0 && s.ToRun.P99 <= 2000))
 	}
 	if w := r.Workflow; w != nil {
 		t = append(t, check(fmt.Sprintf("workflow of %d steps (fan-out %d, chain %d): p99 dependency finished → driver pod", w.Steps, w.FanOut, w.Chain), "≤ 1 s",

@@ -13,9 +13,9 @@ import (
 	"github.com/stokehq/stoke/internal/usage"
 )
 
-// The operator keeps every SparkApplication and every Stoke pod in its cache, finished ones included (a
-// finished driver pod stays for its logs), so what one cached object costs is multiplied by the
-// applications a cluster retains. The transforms below run on each object before the cache stores it.
+// The operator keeps every SparkApplication and every Stoke pod but the ended drivers (NewDriverCache) in
+// its caches, finished applications included, so what one cached object costs is multiplied by the
+// applications a cluster retains. The transforms below run on each object before a cache stores it.
 
 // cachedPodLabels and cachedPodAnnotations are the labels and annotations the reconcilers read from cached
 // pods (or index them by). The others (Spark's application name and version, Prometheus scrape hints, a
@@ -78,7 +78,10 @@ func podForCache(obj any) (any, error) {
 
 // applicationForCache drops an application's managedFields and interns the strings applications share:
 // label and annotation keys and values, its spec's strings (runs of one schedule or template hold the same
-// image, class, file, arguments and sparkConf), and its conditions' types and reasons.
+// image, class, file, arguments and sparkConf), its conditions' types, reasons and messages, and its
+// attempts' outcomes, reasons, messages and spec hashes (a finished application's are those of thousands of
+// others: "attempt 1 completed", "the driver exited with code 0"). Names and ids, unique to each
+// application, are left alone: interning a string nothing shares costs more than it saves.
 func applicationForCache(obj any) (any, error) {
 	app, ok := obj.(*stokev1.SparkApplication)
 	if !ok {
@@ -87,11 +90,24 @@ func applicationForCache(obj any) (any, error) {
 	app.ManagedFields = nil
 	internMeta(&app.ObjectMeta)
 	internStrings(reflect.ValueOf(&app.Spec).Elem())
-	for i := range app.Status.Conditions {
-		c := &app.Status.Conditions[i]
-		c.Type, c.Reason = intern(c.Type), intern(c.Reason)
+	st := &app.Status
+	st.Phase = stokev1.ApplicationPhase(intern(string(st.Phase)))
+	for i := range st.Conditions {
+		c := &st.Conditions[i]
+		c.Type, c.Reason, c.Message = intern(c.Type), intern(c.Reason), intern(c.Message)
+	}
+	if st.CurrentAttempt != nil {
+		internAttempt(st.CurrentAttempt)
+	}
+	for i := range st.PastAttempts {
+		internAttempt(&st.PastAttempts[i])
 	}
 	return app, nil
+}
+
+func internAttempt(a *stokev1.Attempt) {
+	a.SpecHash, a.Reason, a.Message = intern(a.SpecHash), intern(a.Reason), intern(a.Message)
+	a.Outcome = stokev1.AttemptOutcome(intern(string(a.Outcome)))
 }
 
 // intern returns the one shared copy of s (unique.Make), so that the cached objects holding the same

@@ -45,12 +45,15 @@ type Config struct {
 	// (for example "stoke.dev/enabled=true"); it is read continuously, so labelling a namespace enables it.
 	NamespaceSelector string `json:"namespaceSelector,omitempty"`
 	// Workers is the number of concurrent reconciles of each kind (SparkApplications, schedules, workflows).
-	// Default 8.
+	// Default 16: a reconcile mostly waits on the API server, whose answers slow down as it holds more
+	// objects, so throughput at scale follows the requests in flight, not the operator's CPU.
 	Workers int `json:"workers,omitempty"`
 	// LostDriverGrace is how long after submission a missing driver pod is awaited before the attempt is
 	// declared lost, as a duration ("30s"). Default 30s.
 	LostDriverGrace Duration `json:"lostDriverGrace,omitempty"`
-	// ClientQPS and ClientBurst bound the operator's request rate to the API server. Defaults 200 and 400.
+	// ClientQPS and ClientBurst bound the operator's request rate to the API server. Defaults 500 and 1000:
+	// a burst of applications costs about six requests each; the API server's own priority and fairness
+	// (APF) is what shares it between clients.
 	ClientQPS   float32 `json:"clientQPS,omitempty"`
 	ClientBurst int     `json:"clientBurst,omitempty"`
 	// ApplyCRDs makes the operator server-side apply the CustomResourceDefinitions built into its binary at
@@ -223,16 +226,16 @@ func (c Config) WithDefaults() Config {
 		c.LeaderElection.RetryPeriod.Duration = time.Second
 	}
 	if c.Workers == 0 {
-		c.Workers = 8
+		c.Workers = 16
 	}
 	if c.LostDriverGrace.Duration == 0 {
 		c.LostDriverGrace.Duration = 30 * time.Second
 	}
 	if c.ClientQPS == 0 {
-		c.ClientQPS = 200
+		c.ClientQPS = 500
 	}
 	if c.ClientBurst == 0 {
-		c.ClientBurst = 400
+		c.ClientBurst = 1000
 	}
 	return c
 }

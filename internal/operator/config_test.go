@@ -16,10 +16,10 @@ func defaults() Config {
 		MetricsAddress:  ":8080",
 		HealthAddress:   ":8081",
 		LeaderElection:  defaultLease(),
-		Workers:         8,
+		Workers:         16,
 		LostDriverGrace: Duration{30 * time.Second},
-		ClientQPS:       200,
-		ClientBurst:     400,
+		ClientQPS:       500,
+		ClientBurst:     1000,
 	}
 }
 

@@ -34,11 +34,17 @@ func WaitForAPIServer(cfg *rest.Config) {
 func dialWaiting(dial func(ctx context.Context, network, address string) (net.Conn, error), every, limit time.Duration) func(ctx context.Context, network, address string) (net.Conn, error) {
 	return func(ctx context.Context, network, address string) (net.Conn, error) {
 		deadline := time.Now().Add(limit)
+		var refused error
 		for {
 			conn, err := dial(ctx, network, address)
+			if err != nil && refused != nil && ctx.Err() != nil {
+				// Cancelled while trying again: the refusal says more than the cancelled dial's timeout.
+				return nil, refused
+			}
 			if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || time.Now().Add(every).After(deadline) {
 				return conn, err
 			}
+			refused = err
 			select {
 			case <-ctx.Done():
 				return nil, err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -46,9 +48,11 @@ func Scheme() *runtime.Scheme {
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 
-// NewManager builds the controller manager with every Stoke reconciler registered. Its pod cache holds only
-// pods labelled as Stoke's, so unrelated pods in the cluster cost the operator no memory, and of those only
-// what the reconcilers read (podForCache); ConfigMaps and Services are never cached (the operator only
+// NewManager builds the controller manager with every Stoke reconciler registered. Its caches hold only pods
+// labelled as Stoke's, so unrelated pods in the cluster cost the operator no memory, and of those only what
+// the reconcilers read (podForCache). Driver pods are cached only while they have not ended (see
+// NewDriverCache): a cluster retains a finished driver pod for every finished application, and the
+// operator never reads one from its cache. ConfigMaps and Services are never cached (the operator only
 // creates and deletes them). Every request the clients send is counted in stoke_operator_api_requests_total.
 func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	cfg = cfg.WithDefaults()
@@ -61,18 +65,10 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		// managedFields are never read and are often the largest part of an object.
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Pod{}: {
-				Label:     labels.SelectorFromSet(labels.Set{spark.LabelManagedBy: spark.ManagedByStoke}),
-				Transform: podForCache,
-			},
+			&corev1.Pod{}:               {Label: stokePods(selection.NotEquals), Transform: podForCache},
 			&stokev1.SparkApplication{}: {Transform: applicationForCache},
 		},
-	}
-	if len(cfg.Namespaces) > 0 {
-		cacheOptions.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range cfg.Namespaces {
-			cacheOptions.DefaultNamespaces[ns] = cache.Config{}
-		}
+		DefaultNamespaces: namespaceConfigs(cfg.Namespaces),
 	}
 	var nsSelector labels.Selector
 	if cfg.NamespaceSelector != "" {
@@ -116,6 +112,10 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
+	drivers, err := NewDriverCache(mgr, cfg.Namespaces...)
+	if err != nil {
+		return nil, err
+	}
 	writer := mgr.GetClient()
 	if cfg.WrapClient != nil {
 		writer = cfg.WrapClient(writer)
@@ -126,6 +126,7 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		Client:    writer,
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorderFor("stoke-operator"),
+		Drivers:   drivers,
 		Options: sparkapplication.Options{
 			LostDriverGrace:         cfg.LostDriverGrace.Duration,
 			MaxConcurrentReconciles: cfg.Workers,
@@ -153,6 +154,58 @@ func NewManager(restConfig *rest.Config, cfg Config) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("setting up the SparkWorkflow controller: %w", err)
 	}
 	return mgr, nil
+}
+
+// stokePods selects the pods labelled as Stoke's whose Spark role is (selection.Equals) or is not
+// (selection.NotEquals) the driver's.
+func stokePods(driverRole selection.Operator) labels.Selector {
+	managed, _ := labels.NewRequirement(spark.LabelManagedBy, selection.Equals, []string{spark.ManagedByStoke})
+	role, _ := labels.NewRequirement(spark.LabelRole, driverRole, []string{spark.RoleDriver})
+	return labels.NewSelector().Add(*managed, *role)
+}
+
+// runningPhases selects the pods that have not ended. A pod that ends leaves a cache watching with it: the
+// watch reports it deleted.
+var runningPhases = fields.AndSelectors(
+	fields.OneTermNotEqualSelector("status.phase", string(corev1.PodSucceeded)),
+	fields.OneTermNotEqualSelector("status.phase", string(corev1.PodFailed)))
+
+// NewDriverCache adds to the manager the cache of Stoke's driver pods that have not ended, in the given
+// namespaces (all when none), apart from the manager's own cache, which holds every other Stoke pod,
+// executors included, ended or not: the executor counts and the usage ledger read ended executors, and
+// Spark deletes its executors when the application ends. The reconciler reads a driver pod that has ended
+// from the API server, once, when its attempt ends. Caching ended drivers cost a retained finished
+// application its driver pod besides itself: about half of what the operator held per application.
+func NewDriverCache(mgr ctrl.Manager, namespaces ...string) (cache.Cache, error) {
+	opts := cache.Options{
+		HTTPClient: mgr.GetHTTPClient(),
+		Scheme:     mgr.GetScheme(),
+		Mapper:     mgr.GetRESTMapper(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Pod{}: {Label: stokePods(selection.Equals), Field: runningPhases, Transform: podForCache},
+		},
+		DefaultNamespaces: namespaceConfigs(namespaces),
+	}
+	drivers, err := cache.New(mgr.GetConfig(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the driver pod cache: %w", err)
+	}
+	if err := mgr.Add(drivers); err != nil {
+		return nil, fmt.Errorf("adding the driver pod cache: %w", err)
+	}
+	return drivers, nil
+}
+
+// namespaceConfigs limits a cache to the namespaces; nil (every namespace) when there are none.
+func namespaceConfigs(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	out := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		out[ns] = cache.Config{}
+	}
+	return out
 }
 
 // namespaceMatcher answers whether a namespace's labels match the selector, from the cache.

@@ -96,7 +96,10 @@ func TestApplicationForCacheKeepsEverythingButManagedFields(t *testing.T) {
 			Spec: stokev1.SparkApplicationSpec{Type: stokev1.ApplicationTypeScala, Image: "spark:3.5.7", MainClass: &main,
 				MainApplicationFile: &file, Arguments: []string{"1000"}, SparkConf: map[string]string{"spark.eventLog.enabled": "true"}},
 			Status: stokev1.SparkApplicationStatus{Phase: stokev1.PhaseSucceeded, Conditions: []metav1.Condition{
-				{Type: stokev1.ConditionSucceeded, Status: metav1.ConditionTrue, Reason: "DriverSucceeded", Message: "done: " + name}}},
+				{Type: stokev1.ConditionSucceeded, Status: metav1.ConditionTrue, Reason: "DriverSucceeded", Message: "attempt 1 completed"}},
+				CurrentAttempt: &stokev1.Attempt{Number: 1, DriverPodName: name + "-1-driver", SpecHash: "9baf87118af7c2b4",
+					Outcome: stokev1.OutcomeSucceeded, Reason: "Completed", Message: "the driver exited with code 0"},
+				PastAttempts: []stokev1.Attempt{{Number: 0, Outcome: stokev1.OutcomePreempted, Message: "stopped for queue b"}}},
 		}
 		data, err := json.Marshal(src)
 		if err != nil {
@@ -132,6 +135,12 @@ func TestApplicationForCacheKeepsEverythingButManagedFields(t *testing.T) {
 	shared("an argument", x.Spec.Arguments[0], y.Spec.Arguments[0])
 	shared("a sparkConf value", x.Spec.SparkConf["spark.eventLog.enabled"], y.Spec.SparkConf["spark.eventLog.enabled"])
 	shared("a condition's reason", x.Status.Conditions[0].Reason, y.Status.Conditions[0].Reason)
+	shared("a condition's message", x.Status.Conditions[0].Message, y.Status.Conditions[0].Message)
+	shared("the phase", string(x.Status.Phase), string(y.Status.Phase))
+	shared("the attempt's outcome", string(x.Status.CurrentAttempt.Outcome), string(y.Status.CurrentAttempt.Outcome))
+	shared("the attempt's message", x.Status.CurrentAttempt.Message, y.Status.CurrentAttempt.Message)
+	shared("the attempt's spec hash", x.Status.CurrentAttempt.SpecHash, y.Status.CurrentAttempt.SpecHash)
+	shared("a past attempt's message", x.Status.PastAttempts[0].Message, y.Status.PastAttempts[0].Message)
 	if tomb := "tombstone"; func() any { o, _ := applicationForCache(tomb); return o }() != tomb {
 		t.Error("a tombstone was changed")
 	}

@@ -35,7 +35,7 @@ func (r *Reconciler) followAttempt(ctx context.Context, p *pass) (bool, error) {
 			return done && cur.Outcome != "", err
 		}
 	}
-	pod, err := r.driverPod(ctx, app.Namespace, cur.DriverPodName)
+	pod, err := r.driverPod(ctx, p, cur.DriverPodName)
 	if err != nil {
 		return false, err
 	}
@@ -174,7 +174,7 @@ func (r *Reconciler) closeUsage(ctx context.Context, p *pass) error {
 	var driver *corev1.Pod
 	if cur.DriverPodName != "" {
 		var err error
-		if driver, err = r.driverPod(ctx, p.app.Namespace, cur.DriverPodName); err != nil {
+		if driver, err = r.driverPod(ctx, p, cur.DriverPodName); err != nil {
 			return err
 		}
 	}
@@ -569,21 +569,36 @@ func isSuspended(st *stokev1.SparkApplicationStatus) bool {
 }
 
 // driverPod reads the driver pod from the cache and, when the cache does not have it, from the API server:
-// an absent pod is never concluded from the cache alone.
-func (r *Reconciler) driverPod(ctx context.Context, namespace, name string) (*corev1.Pod, error) {
-	key := types.NamespacedName{Namespace: namespace, Name: name}
+// an absent pod is never concluded from the cache alone (and an ended driver pod is in no cache, see
+// Drivers). A pass reads a driver pod once: the pass that ends an attempt reads it for the outcome and
+// again for the usage ledger, and an ended driver costs a request each time.
+func (r *Reconciler) driverPod(ctx context.Context, p *pass, name string) (*corev1.Pod, error) {
+	if d := p.driver; d != nil && d.name == name {
+		return d.pod, nil
+	}
+	key := types.NamespacedName{Namespace: p.app.Namespace, Name: name}
 	pod := &corev1.Pod{}
-	err := r.Client.Get(ctx, key, pod)
+	var cached client.Reader = r.Client
+	if r.Drivers != nil {
+		cached = r.Drivers
+	}
+	err := cached.Get(ctx, key, pod)
 	if apierrors.IsNotFound(err) {
 		err = r.APIReader.Get(ctx, key, pod)
 	}
 	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
+		pod = nil
+	} else if err != nil {
 		return nil, fmt.Errorf("reading driver pod %s: %w", name, err)
 	}
+	p.driver = &driverRead{name: name, pod: pod}
 	return pod, nil
+}
+
+// driverRead is a pass's read of a driver pod: pod is nil when it does not exist.
+type driverRead struct {
+	name string
+	pod  *corev1.Pod
 }
 
 func (r *Reconciler) executorPods(ctx context.Context, namespace, appID string) ([]corev1.Pod, error) {

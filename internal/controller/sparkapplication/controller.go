@@ -21,6 +21,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -99,7 +100,11 @@ type Reconciler struct {
 	// APIReader reads from the API server directly, for decisions a stale cache must not make.
 	APIReader client.Reader
 	Recorder  record.EventRecorder
-	Options   Options
+	// Drivers, when set, caches the driver pods that have not ended, apart from Client's cache (which then
+	// holds the other pods); the reconciler reads driver pods from it and watches it. An ended driver pod
+	// is read from the API server. Nil: Client's cache holds every pod.
+	Drivers cache.Cache
+	Options Options
 
 	// lastWrite remembers, per application, its last status write: to space out progress-only writes, and
 	// to recognise a cache that still holds the version that write replaced. Losing it (a restart) only
@@ -147,6 +152,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.ResourceQuota{}, handler.EnqueueRequestsFromMapFunc(r.queuedIn)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles, RateLimiter: options.RetryLimiter()}).
 		Named("sparkapplication")
+	if r.Drivers != nil {
+		b = b.WatchesRawSource(source.Kind(r.Drivers, client.Object(&corev1.Pod{}), handler.EnqueueRequestsFromMapFunc(r.podToApplication)))
+	}
 	if gvk := admission.WorkloadGVK; kindServed(mgr, gvk) {
 		// Kueue admitting or evicting an application's Workload looks at the application at once. Only the
 		// Workloads' metadata is cached (their pod templates are large); the reconciler reads a Workload
@@ -262,6 +270,8 @@ type pass struct {
 	requeue time.Duration
 	// workload is the application's Kueue Workload as this pass read it (kueueWorkload), nil until read.
 	workload *workloadRead
+	// driver is the driver pod as this pass read it (driverPod), nil until read.
+	driver *driverRead
 }
 
 type event struct{ kind, reason, message string }

@@ -65,7 +65,7 @@ func (r *Reconciler) startSubmission(ctx context.Context, p *pass, number int32,
 // the driver exists it records the application id and leaves the rest to the usual driver following.
 func (r *Reconciler) followSubmission(ctx context.Context, p *pass) (bool, error) {
 	app, st, gen, cur := p.app, &p.app.Status, p.app.Generation, p.app.Status.CurrentAttempt
-	driver, err := r.driverPod(ctx, app.Namespace, cur.DriverPodName)
+	driver, err := r.driverPod(ctx, p, cur.DriverPodName)
 	if err != nil {
 		return false, err
 	}
