@@ -188,6 +188,10 @@ func (e *Env) RestartAPIServer(between func() error) error {
 			return err
 		}
 	}
+	// Starting again means listing everything etcd holds into the watch caches before it is ready: with
+	// the chaos suite's 12,000 retained applications and their objects that took longer than envtest's
+	// default of 20 s on two cores.
+	api.StartTimeout = 3 * time.Minute
 	if err := api.Start(); err != nil {
 		return fmt.Errorf("starting kube-apiserver again: %w", err)
 	}
