@@ -52,7 +52,7 @@ type Config struct {
 	// declared lost, as a duration ("30s"). Default 30s.
 	LostDriverGrace Duration `json:"lostDriverGrace,omitempty"`
 	// ClientQPS and ClientBurst bound the operator's request rate to the API server. Defaults 500 and 1000:
-	// a burst of applications costs about six requests each; the API server's own priority and fairness
+	// a burst of applications costs about eight requests each; the API server's own priority and fairness
 	// (APF) is what shares it between clients.
 	ClientQPS   float32 `json:"clientQPS,omitempty"`
 	ClientBurst int     `json:"clientBurst,omitempty"`
