@@ -2,7 +2,8 @@ package operator
 
 import (
 	"reflect"
-	"unique"
+	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -110,13 +111,56 @@ func internAttempt(a *stokev1.Attempt) {
 	a.Outcome = stokev1.AttemptOutcome(intern(string(a.Outcome)))
 }
 
-// intern returns the one shared copy of s (unique.Make), so that the cached objects holding the same
-// string hold one allocation between them. The copy lives as long as some object refers to it.
-func intern(s string) string {
-	if s == "" {
+// intern returns the one shared copy of s held by cacheStrings.
+func intern(s string) string { return cacheStrings.intern(s) }
+
+// cacheStrings is the operator's one intern table: the transforms of every cache share it.
+var cacheStrings = newInternTable(8192, 512)
+
+// internTable holds one copy of each string the cached objects share. The standard unique package does not
+// do this here: its table drops an entry at the next garbage collection once no unique.Handle refers to
+// it, and cached objects hold strings, not handles, so after a collection the next object decoded would
+// get a copy of its own again. This table holds its copies itself, within a bound: a string unique to
+// one object (a message naming its application) must not make it grow without limit. It keeps two
+// generations of at most max entries each; when the current one fills up it becomes the previous one and
+// the older is dropped, so a string still in use is found in the previous generation and carried forward.
+// Strings longer than maxLen are not interned (a long message is rarely shared, and the table would keep
+// it alive).
+type internTable struct {
+	mu                sync.Mutex
+	current, previous map[string]string
+	max, maxLen       int
+}
+
+func newInternTable(max, maxLen int) *internTable {
+	return &internTable{current: make(map[string]string, max), max: max, maxLen: maxLen}
+}
+
+func (t *internTable) intern(s string) string {
+	if s == "" || len(s) > t.maxLen {
 		return s
 	}
-	return unique.Make(s).Value()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.current[s]; ok {
+		return v
+	}
+	v, ok := t.previous[s]
+	if !ok {
+		v = strings.Clone(s) // its own allocation: s may be part of a larger buffer the table must not keep
+	}
+	if len(t.current) >= t.max {
+		t.previous, t.current = t.current, make(map[string]string, t.max)
+	}
+	t.current[v] = v
+	return v
+}
+
+// len returns how many strings the table holds.
+func (t *internTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.current) + len(t.previous)
 }
 
 func internMeta(m *metav1.ObjectMeta) {

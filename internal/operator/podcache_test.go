@@ -3,6 +3,9 @@ package operator
 import (
 	"encoding/json"
 	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -121,6 +124,8 @@ func TestApplicationForCacheKeepsEverythingButManagedFields(t *testing.T) {
 	if !reflect.DeepEqual(gotA, want) {
 		t.Fatalf("applicationForCache changed the application:\n%+v\nwant\n%+v", gotA, want)
 	}
+	runtime.GC() // the table must outlive a collection (the unique package's does not, with no handle held)
+	runtime.GC()
 	gotB, _ := applicationForCache(b)
 	x, y := gotA.(*stokev1.SparkApplication), gotB.(*stokev1.SparkApplication)
 	shared := func(what, s1, s2 string) {
@@ -143,5 +148,35 @@ func TestApplicationForCacheKeepsEverythingButManagedFields(t *testing.T) {
 	shared("a past attempt's message", x.Status.PastAttempts[0].Message, y.Status.PastAttempts[0].Message)
 	if tomb := "tombstone"; func() any { o, _ := applicationForCache(tomb); return o }() != tomb {
 		t.Error("a tombstone was changed")
+	}
+}
+
+func TestInternTableIsBounded(t *testing.T) {
+	table := newInternTable(4, 8)
+	fresh := func(s string) string { return strings.Clone(s) } // a decoded string: its own allocation
+	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+
+	hot := table.intern(fresh("Running"))
+	for i := range 100 { // strings nothing shares, and one every object holds
+		table.intern(fresh("app-" + strconv.Itoa(i)))
+		if got := table.intern(fresh("Running")); !same(got, hot) {
+			t.Fatalf("after %d other strings the shared one was copied again", i+1)
+		}
+		if n := table.len(); n > 8 {
+			t.Fatalf("the table holds %d strings, more than its two generations of 4", n)
+		}
+	}
+	if cold, again := table.intern(fresh("app-0")), table.intern(fresh("app-0")); !same(cold, again) {
+		t.Error("a string dropped from the table was not interned again")
+	}
+	long := fresh("a message longer than eight bytes")
+	if got := table.intern(long); !same(got, long) {
+		t.Error("a long string was not returned as it is")
+	}
+	if got := table.intern(fresh(long)); same(got, long) {
+		t.Error("a long string was interned (the table would keep it alive)")
+	}
+	if table.intern("") != "" {
+		t.Error("the empty string changed")
 	}
 }
