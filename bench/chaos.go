@@ -35,9 +35,11 @@ import (
 // docs/reliability.md describes the scenarios and holds the results.
 
 type chaosOptions struct {
-	scenarios      []string
-	rounds         int
-	apps           int
+	scenarios []string
+	rounds    int
+	apps      int
+	// retained finished applications are seeded before the first scenario (see seedRetained).
+	retained       int
 	operatorConfig string // added to every replica's configuration
 }
 
@@ -205,7 +207,8 @@ func (r *chaosRound) sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaosReport, error) {
-	rep := &chaosReport{Started: time.Now(), Machine: machine(), Settings: map[string]any{"rounds": o.rounds, "apps": o.apps, "scenarios": o.scenarios}}
+	rep := &chaosReport{Started: time.Now(), Machine: machine(), Settings: map[string]any{"rounds": o.rounds, "apps": o.apps, "scenarios": o.scenarios,
+		"retained": o.retained}}
 	dir, err := filepath.Abs(out)
 	if err != nil {
 		return nil, err
@@ -219,7 +222,8 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 	auditPath := filepath.Join(dir, "audit.log")
 	_ = os.Remove(auditPath)
 	cl, err := startBenchCluster(ctx, dir, clusterOptions{env: testenv.Options{Restartable: true, AuditLog: auditPath},
-		qps: 2000, waitForAPIServer: true, nodes: 20, executors: 1, runningDelay: time.Second, completeAfter: 2 * time.Second})
+		qps: 2000, waitForAPIServer: true, nodes: 20, executors: 1, runningDelay: time.Second, completeAfter: 2 * time.Second,
+		served: []string{"warmup", seededNamespace}})
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +243,11 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 		[]toolscache.ResourceEventHandler{h.audit.appHandler()}); err != nil {
 		return nil, err
 	}
+	if o.retained > 0 {
+		if err := h.seedRetained(ctx, o.retained); err != nil {
+			return nil, err
+		}
+	}
 	log := &auditLog{path: auditPath}
 	creates := map[string]int{}
 
@@ -255,6 +264,43 @@ func runChaos(ctx context.Context, stokeBin, out string, o chaosOptions) (*chaos
 	}
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	return rep, nil
+}
+
+// seedRetained gives the scenarios a cluster's history: n finished applications, each with its driver pod
+// and ConfigMap, in seededNamespace, which the operator serves. One application is run through an operator
+// first, as the template the others are cloned from (the scale bench's seeding). The operators of every
+// scenario then list, cache and, after a restart or a 410 Gone, relist them.
+func (h *chaosHarness) seedRetained(ctx context.Context, n int) error {
+	op, err := startOperatorWith(ctx, h.stokeBin, h.dir, h.kubeconfig, operatorOptions{name: "seeding-operator", extraConfig: h.operatorConfig})
+	if op != nil {
+		defer op.stop()
+	}
+	if err != nil {
+		return err
+	}
+	tr := h.cluster.tr
+	warm, err := burst(ctx, stokeSubmitter{c: h.c, t: tr, executors: 1}, "warmup", "app", 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := waitUntil(2*time.Minute, "the template application to finish", func() bool {
+		_, done := tr.count(warm)
+		return done == len(warm)
+	}); err != nil {
+		return err
+	}
+	tmpl, err := loadSeedTemplate(ctx, h.c, h.cs, "warmup", "app-00000")
+	if err != nil {
+		return err
+	}
+	op.stop() // before the clones are created: it would start each one before its status says it finished
+	logf("chaos: seeding %d finished applications", n)
+	start := time.Now()
+	if err := tmpl.seed(ctx, h.c, h.cs, 0, n, 32); err != nil {
+		return err
+	}
+	logf("chaos: seeded %d finished applications in %.0f s", n, time.Since(start).Seconds())
+	return nil
 }
 
 // writeKubeconfigTo copies a kubeconfig with another server address.

@@ -64,6 +64,7 @@ type options struct {
 	chaos          string
 	chaosRounds    int
 	chaosApps      int
+	chaosRetained  int
 	scale          string
 	scaleBurst     int
 }
@@ -98,6 +99,7 @@ func main() {
 	flag.StringVar(&o.chaos, "chaos", "", "run the chaos suite instead of the benchmark: \"all\" or scenarios separated by commas (operator-kill, leader-failover, apiserver-restart, network, pod-faults)")
 	flag.IntVar(&o.chaosRounds, "chaos-rounds", 20, "chaos: rounds per scenario")
 	flag.IntVar(&o.chaosApps, "chaos-apps", 1000, "chaos: applications per round")
+	flag.IntVar(&o.chaosRetained, "chaos-retained", 0, "chaos: finished applications (with their driver pods and ConfigMaps) created before the first scenario, as a cluster that keeps its history holds them")
 	flag.StringVar(&o.scale, "scale", "", "run the scale suite instead of the benchmark: retained-application levels separated by commas (for example 1000,10000,50000)")
 	flag.IntVar(&o.scaleBurst, "scale-burst", 1000, "scale: the burst measured at each level")
 	operatorConfig := flag.String("operator-config", "", "a YAML file of operator settings (docs/operator-config.md) added to every operator the bench starts, for example clientQPS")
@@ -150,8 +152,8 @@ func main() {
 // chaosMain runs the chaos suite and writes chaos.json and chaos.md; the exit code is 1 when a scenario
 // failed.
 func chaosMain(o options) int {
-	if o.chaosRounds <= 0 || o.chaosApps <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -chaos-rounds and -chaos-apps must be positive")
+	if o.chaosRounds <= 0 || o.chaosApps <= 0 || o.chaosRetained < 0 {
+		fmt.Fprintln(os.Stderr, "bench: -chaos-rounds and -chaos-apps must be positive, -chaos-retained not negative")
 		return 2
 	}
 	names := strings.Split(o.chaos, ",")
@@ -163,7 +165,8 @@ func chaosMain(o options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps, operatorConfig: o.operatorConfig})
+	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps,
+		retained: o.chaosRetained, operatorConfig: o.operatorConfig})
 	if r != nil {
 		md := r.markdown()
 		fmt.Println(md)
