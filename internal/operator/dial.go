@@ -62,7 +62,8 @@ func (w watchWaiting) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		seconds, perr := strconv.Atoi(resp.Header.Get("Retry-After"))
-		delay := min(time.Duration(seconds)*time.Second, w.maxDelay)
+		// At least 100 ms between tries, whatever the header says: "0" must not make a busy loop.
+		delay := max(min(time.Duration(seconds)*time.Second, w.maxDelay), 100*time.Millisecond)
 		if perr != nil || seconds < 0 || time.Now().Add(delay).After(deadline) {
 			return resp, nil
 		}

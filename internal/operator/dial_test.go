@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
@@ -82,8 +83,8 @@ func TestWatchWaitsForAnInitializingAPIServer(t *testing.T) {
 	var calls atomic.Int32
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		if r.URL.Query().Get("noretryafter") == "" {
-			w.Header().Set("Retry-After", "1")
+		if after := r.URL.Query().Get("retryafter"); after != "none" {
+			w.Header().Set("Retry-After", cmp.Or(after, "1"))
 		}
 		if refusals.Add(-1) >= 0 {
 			http.Error(w, `{"kind":"Status","reason":"TooManyRequests","message":"storage is (re)initializing"}`, http.StatusTooManyRequests)
@@ -115,7 +116,8 @@ func TestWatchWaitsForAnInitializingAPIServer(t *testing.T) {
 	}{
 		{"a watch is tried until it is served", 5, "watch=true", time.Minute, http.StatusOK, 6},
 		{"a list is not tried again", 5, "limit=500", time.Minute, http.StatusTooManyRequests, 1},
-		{"a 429 without Retry-After is returned", 5, "watch=true&noretryafter=1", time.Minute, http.StatusTooManyRequests, 1},
+		{"a 429 without Retry-After is returned", 5, "watch=true&retryafter=none", time.Minute, http.StatusTooManyRequests, 1},
+		{"Retry-After 0 is not a busy loop", 1000, "watch=true&retryafter=0", 50 * time.Millisecond, http.StatusTooManyRequests, 1},
 		{"the wait is bounded", 1000, "watch=true", 100 * time.Millisecond, http.StatusTooManyRequests, 0},
 		{"a served watch is not repeated", 0, "watch=true", time.Minute, http.StatusOK, 1},
 	} {
