@@ -283,10 +283,7 @@ func (h *chaosHarness) seedRetained(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
-	if err := waitUntil(2*time.Minute, "the template application to finish", func() bool {
-		_, done := tr.count(warm)
-		return done == len(warm)
-	}); err != nil {
+	if err := waitUntil(2*time.Minute, "the template application to finish", func() bool { return tr.allFinished(warm) }); err != nil {
 		return err
 	}
 	tmpl, err := loadSeedTemplate(ctx, h.c, h.cs, "warmup", "app-00000")

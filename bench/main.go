@@ -342,10 +342,7 @@ func run(ctx context.Context, o options) (*report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := waitUntil(2*time.Minute, "warm-up applications to finish", func() bool {
-		_, done := tr.count(keys)
-		return done == len(keys)
-	}); err != nil {
+	if err := waitUntil(2*time.Minute, "warm-up applications to finish", func() bool { return tr.allFinished(keys) }); err != nil {
 		return rep, err
 	}
 	time.Sleep(3 * time.Second)
@@ -373,10 +370,7 @@ func run(ctx context.Context, o options) (*report, error) {
 			return nil, err
 		}
 		timeout := 10*time.Minute + time.Duration(len(keys))*50*time.Millisecond
-		if err := waitUntil(timeout, name+" applications to finish", func() bool {
-			_, done := tr.count(keys)
-			return done == len(keys)
-		}); err != nil {
+		if err := waitUntil(timeout, name+" applications to finish", func() bool { return tr.allFinished(keys) }); err != nil {
 			return nil, err
 		}
 		// The phase ends when the operator is idle, so that its trailing work (re-checks, pod events of

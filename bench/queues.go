@@ -122,8 +122,7 @@ func runQueues(ctx context.Context, c client.Client, cached client.Reader, tr *t
 		if err := sample(); err != nil {
 			tr.simError(fmt.Errorf("sampling the queues: %w", err))
 		}
-		_, done := tr.count(keys)
-		return done == len(keys)
+		return tr.allFinished(keys)
 	})
 	res.FairSeconds = time.Since(start).Seconds()
 	if res.SaturatedSamples > 0 {

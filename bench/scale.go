@@ -114,10 +114,7 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 	if err != nil {
 		return rep, err
 	}
-	if err := waitUntil(2*time.Minute, "warm-up applications to finish", func() bool {
-		_, done := tr.count(warm)
-		return done == len(warm)
-	}); err != nil {
+	if err := waitUntil(2*time.Minute, "warm-up applications to finish", func() bool { return tr.allFinished(warm) }); err != nil {
 		return rep, err
 	}
 	if _, err := op.waitIdle(3*time.Second, time.Minute); err != nil {
@@ -195,10 +192,7 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 			return rep, err
 		}
 		profiled()
-		if err := waitUntil(10*time.Minute, "the burst to finish", func() bool {
-			_, done := tr.count(keys)
-			return done == len(keys)
-		}); err != nil {
+		if err := waitUntil(10*time.Minute, "the burst to finish", func() bool { return tr.allFinished(keys) }); err != nil {
 			return rep, err
 		}
 		lv.Burst = measure("burst", "stoke", tr.snapshot(keys))

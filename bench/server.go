@@ -171,10 +171,7 @@ func runServer(ctx context.Context, stokeBin, dir, kubeconfig string, c client.C
 		time.Sleep(200 * time.Millisecond)
 	}
 	keys := append(append([]string(nil), livyKeys...), plainKeys...)
-	if err := waitUntil(5*time.Minute, "the server phase's applications to finish", func() bool {
-		_, done := tr.count(keys)
-		return done == len(keys)
-	}); err != nil {
+	if err := waitUntil(5*time.Minute, "the server phase's applications to finish", func() bool { return tr.allFinished(keys) }); err != nil {
 		return nil, err
 	}
 	time.Sleep(2 * time.Second) // the last changes reach the stream

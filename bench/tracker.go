@@ -86,6 +86,12 @@ func (t *tracker) snapshot(keys []string) []appTimes {
 }
 
 // count reports how many of the keys have a driver pod, and how many have finished.
+// allFinished reports whether every one of the keys' applications has finished.
+func (t *tracker) allFinished(keys []string) bool {
+	_, finished := t.count(keys)
+	return finished == len(keys)
+}
+
 func (t *tracker) count(keys []string) (pods, finished int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
