@@ -129,7 +129,7 @@ bench-scale: build
 
 ## chaos: the chaos suite (docs/reliability.md): bursts of 1,000 applications through the operator on the
 ## bench's API server and kwok nodes while the operator is killed, fails over, loses the API server (restarted,
-## etcd compacted) or its network (toxiproxy), and pods fail; an auditor checks every round. About 1.5 hours.
+## etcd compacted) or its network (toxiproxy), and pods fail; an auditor checks every round. About 2.5 hours.
 ## CHAOS_FLAGS="-chaos operator-kill -chaos-rounds 3" for a part.
 chaos: build
 	hack/kube-binaries.sh kube-apiserver etcd kwok >/dev/null

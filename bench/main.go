@@ -36,37 +36,39 @@ import (
 type options struct {
 	stokeBin string
 	// operatorConfig is added to the configuration of every operator the bench starts (-operator-config).
-	operatorConfig string
-	out            string
-	apps           int
-	rate           int
-	steadyFor      time.Duration
-	steadyRounds   int
-	inventory      int
-	executors      int
-	workers        int
-	runningDelay   time.Duration
-	completeAfter  time.Duration
-	nodes          int
-	jvmRuns        int
-	schedules      int
-	schedMinutes   int
-	fanOut         int
-	chain          int
-	queueApps      int
-	queueLine      int
-	queueEnds      int
-	serverPairs    int
-	quick          bool
-	kubeflowApps   int
-	kubeflowRate   int
-	kubeflowFor    time.Duration
-	chaos          string
-	chaosRounds    int
-	chaosApps      int
-	chaosRetained  int
-	scale          string
-	scaleBurst     int
+	operatorConfig  string
+	out             string
+	apps            int
+	rate            int
+	steadyFor       time.Duration
+	steadyRounds    int
+	inventory       int
+	executors       int
+	workers         int
+	runningDelay    time.Duration
+	completeAfter   time.Duration
+	nodes           int
+	jvmRuns         int
+	schedules       int
+	schedMinutes    int
+	fanOut          int
+	chain           int
+	queueApps       int
+	queueLine       int
+	queueEnds       int
+	serverPairs     int
+	quick           bool
+	kubeflowApps    int
+	kubeflowRate    int
+	kubeflowFor     time.Duration
+	chaos           string
+	chaosRounds     int
+	chaosApps       int
+	chaosRetained   int
+	chaosBackToBack bool
+	scale           string
+	scaleBurst      int
+	scaleRepeats    int
 }
 
 func main() {
@@ -99,9 +101,11 @@ func main() {
 	flag.StringVar(&o.chaos, "chaos", "", "run the chaos suite instead of the benchmark: \"all\" or scenarios separated by commas (operator-kill, leader-failover, apiserver-restart, network, pod-faults)")
 	flag.IntVar(&o.chaosRounds, "chaos-rounds", 20, "chaos: rounds per scenario")
 	flag.IntVar(&o.chaosApps, "chaos-apps", 1000, "chaos: applications per round")
+	flag.BoolVar(&o.chaosBackToBack, "chaos-back-to-back", false, "chaos: start every round as soon as the last one ended, also in apiserver-restart, whose rounds otherwise wait out client-go's 2-minute backoff reset")
 	flag.IntVar(&o.chaosRetained, "chaos-retained", 0, "chaos: finished applications (with their driver pods and ConfigMaps) created before the first scenario, as a cluster that keeps its history holds them")
 	flag.StringVar(&o.scale, "scale", "", "run the scale suite instead of the benchmark: retained-application levels separated by commas (for example 1000,10000,50000)")
 	flag.IntVar(&o.scaleBurst, "scale-burst", 1000, "scale: the burst measured at each level")
+	flag.IntVar(&o.scaleRepeats, "scale-repeats", 3, "scale: bursts of each client at each level; the median is reported")
 	operatorConfig := flag.String("operator-config", "", "a YAML file of operator settings (docs/operator-config.md) added to every operator the bench starts, for example clientQPS")
 	flag.Parse()
 	ctrllog.SetLogger(logr.Discard())
@@ -166,7 +170,7 @@ func chaosMain(o options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r, err := runChaos(ctx, o.stokeBin, o.out, chaosOptions{scenarios: names, rounds: o.chaosRounds, apps: o.chaosApps,
-		retained: o.chaosRetained, operatorConfig: o.operatorConfig})
+		retained: o.chaosRetained, operatorConfig: o.operatorConfig, backToBack: o.chaosBackToBack})
 	if r != nil {
 		md := r.markdown()
 		fmt.Println(md)
@@ -197,8 +201,8 @@ func scaleMain(o options) int {
 		}
 		levels = append(levels, n)
 	}
-	if o.scaleBurst <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -scale-burst must be positive")
+	if o.scaleBurst <= 0 || o.scaleRepeats <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -scale-burst and -scale-repeats must be positive")
 		return 2
 	}
 	out, err := filepath.Abs(o.out)
@@ -211,7 +215,7 @@ func scaleMain(o options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r, err := runScale(ctx, o.stokeBin, out, scaleOptions{levels: levels, burst: o.scaleBurst, workers: o.workers, operatorConfig: o.operatorConfig})
+	r, err := runScale(ctx, o.stokeBin, out, scaleOptions{levels: levels, burst: o.scaleBurst, repeats: o.scaleRepeats, workers: o.workers, operatorConfig: o.operatorConfig})
 	if r != nil {
 		md := r.markdown()
 		fmt.Println(md)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,7 @@ const seededNamespace, seedPrefix = "retained", "seed-"
 type scaleOptions struct {
 	levels         []int
 	burst          int
+	repeats        int // bursts of each client at each level; the median is reported
 	workers        int
 	operatorConfig string // added to the operator's configuration
 }
@@ -60,9 +63,12 @@ type scaleLevel struct {
 	ResyncSecs   float64 `json:"resyncSeconds"`
 	ResyncWrites float64 `json:"resyncObjectWrites"`
 	ResyncReads  float64 `json:"resyncReads"`
-	// Burst and Ceiling are the operator's and the plain client's bursts at this size.
-	Burst   phaseResult `json:"burst"`
-	Ceiling phaseResult `json:"ceiling"`
+	// Burst and Ceiling are the operator's and the plain client's median bursts at this size (by driver
+	// pods a minute), of the repeats whose figures BurstsPerMinute and CeilingsPerMinute list in order.
+	Burst             phaseResult `json:"burst"`
+	Ceiling           phaseResult `json:"ceiling"`
+	BurstsPerMinute   []float64   `json:"burstsDriverPodsPerMinute"`
+	CeilingsPerMinute []float64   `json:"ceilingsDriverPodsPerMinute"`
 	// Retained is every SparkApplication in the cluster when the settled RSS was read.
 	Retained   int     `json:"retained"`
 	RSSSettled int64   `json:"rssSettledBytes"`
@@ -144,16 +150,20 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 			}
 			lv.Seeded, lv.SeedSeconds = n, time.Since(start).Seconds()
 		}
-		logf("scale: the plain client's burst of %d at %d retained", o.burst, level)
-		keys, err := burst(ctx, plain, "ceiling", fmt.Sprintf("l%d", level), o.burst, workers)
-		if err != nil {
-			return rep, err
+		var ceilings []phaseResult
+		for r := range o.repeats {
+			logf("scale: the plain client's burst of %d at %d retained (%d of %d)", o.burst, level, r+1, o.repeats)
+			keys, err := burst(ctx, plain, "ceiling", fmt.Sprintf("l%d-%d", level, r), o.burst, workers)
+			if err != nil {
+				return rep, err
+			}
+			ceilings = append(ceilings, measure("burst", "plain", tr.snapshot(keys)))
+			if err := c.DeleteAllOf(ctx, &stokev1.SparkApplication{}, client.InNamespace("ceiling")); err != nil {
+				return rep, err
+			}
 		}
-		lv.Ceiling = measure("burst", "plain", tr.snapshot(keys))
+		lv.Ceiling, lv.CeilingsPerMinute = medianBurst(ceilings)
 		lv.Ceiling.Kept = level
-		if err := c.DeleteAllOf(ctx, &stokev1.SparkApplication{}, client.InNamespace("ceiling")); err != nil {
-			return rep, err
-		}
 
 		logf("scale: starting the operator with %d applications", level)
 		start := time.Now()
@@ -184,18 +194,25 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 			}
 		}
 
-		logf("scale: the operator's burst of %d at %d retained", o.burst, level)
-		// The burst's first 20 s of operator CPU, to compare between levels (go tool pprof -top).
-		profiled := op.cpuProfileInBackground(20*time.Second, filepath.Join(out, fmt.Sprintf("cpu-%d.pprof", level)))
-		keys, err = burst(ctx, sub, seededNamespace, fmt.Sprintf("l%d", level), o.burst, workers)
-		if err != nil {
-			return rep, err
+		var bursts []phaseResult
+		for r := range o.repeats {
+			logf("scale: the operator's burst of %d at %d retained (%d of %d)", o.burst, level, r+1, o.repeats)
+			profiled := func() {}
+			if r == 0 {
+				// The first burst's first 20 s of operator CPU, to compare between levels (go tool pprof -top).
+				profiled = op.cpuProfileInBackground(20*time.Second, filepath.Join(out, fmt.Sprintf("cpu-%d.pprof", level)))
+			}
+			keys, err := burst(ctx, sub, seededNamespace, fmt.Sprintf("l%d-%d", level, r), o.burst, workers)
+			if err != nil {
+				return rep, err
+			}
+			profiled()
+			if err := waitUntil(10*time.Minute, "the burst to finish", func() bool { return tr.allFinished(keys) }); err != nil {
+				return rep, err
+			}
+			bursts = append(bursts, measure("burst", "stoke", tr.snapshot(keys)))
 		}
-		profiled()
-		if err := waitUntil(10*time.Minute, "the burst to finish", func() bool { return tr.allFinished(keys) }); err != nil {
-			return rep, err
-		}
-		lv.Burst = measure("burst", "stoke", tr.snapshot(keys))
+		lv.Burst, lv.BurstsPerMinute = medianBurst(bursts)
 		lv.Burst.Kept = level
 		if _, err := op.waitIdle(3*time.Second, 5*time.Minute); err != nil {
 			return rep, err
@@ -227,6 +244,22 @@ func runScale(ctx context.Context, stokeBin, out string, o scaleOptions) (*scale
 	tr.mu.Unlock()
 	rep.checkTargets()
 	return rep, nil
+}
+
+// medianBurst returns the burst with the median throughput (the lower middle one of an even number) and
+// every burst's driver pods a minute, in the order they ran. One burst on a shared 2-core machine can be a
+// third off the next one; the median of a few keeps one slow or fast burst from deciding a level's figure.
+func medianBurst(bursts []phaseResult) (phaseResult, []float64) {
+	if len(bursts) == 0 {
+		return phaseResult{}, nil
+	}
+	each := make([]float64, len(bursts))
+	for i, b := range bursts {
+		each[i] = b.PerMinute
+	}
+	sorted := slices.Clone(bursts)
+	slices.SortStableFunc(sorted, func(a, b phaseResult) int { return cmp.Compare(a.PerMinute, b.PerMinute) })
+	return sorted[(len(sorted)-1)/2], each
 }
 
 func countApps(ctx context.Context, c client.Client) (int, error) {
@@ -412,11 +445,23 @@ func (l scaleLevel) seedsPerSecond() float64 {
 	return float64(l.Seeded) / l.SeedSeconds
 }
 
+// medianAndEach renders a median figure with the figures it was taken from: "2305 (2201, 2305, 2410)".
+func medianAndEach(median float64, each []float64) string {
+	if len(each) < 2 {
+		return fmt.Sprintf("%.0f", median)
+	}
+	parts := make([]string, len(each))
+	for i, v := range each {
+		parts[i] = fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.0f (%s)", median, strings.Join(parts, ", "))
+}
+
 func (r *scaleReport) failed() bool { return anyFailed(r.Targets) }
 
 func (r *scaleReport) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Scale run %s on %s; bursts of %d applications, %d operator workers.\n\n", r.Started.UTC().Format(time.RFC3339), r.Machine, r.Burst, r.Workers)
+	fmt.Fprintf(&b, "Scale run %s on %s; bursts of %d applications, %d operator workers. Burst columns: the median burst, and every burst in the order they ran.\n\n", r.Started.UTC().Format(time.RFC3339), r.Machine, r.Burst, r.Workers)
 	b.WriteString("| Retained | Seeded (per s) | Restart → idle | Reads / writes in resync | Burst driver pods/min | Plain client's | Stoke / plain | Creation → driver pod p50 / p99 | Settled RSS | RSS per retained app |\n")
 	b.WriteString("|---:|---|---:|---|---:|---:|---:|---|---:|---:|\n")
 	for _, l := range r.Levels {
@@ -424,8 +469,9 @@ func (r *scaleReport) markdown() string {
 		if l.Ceiling.PerMinute > 0 {
 			ratio = l.Burst.PerMinute / l.Ceiling.PerMinute
 		}
-		fmt.Fprintf(&b, "| %d | %d (%.0f/s) | %.1f s | %.0f / %.0f | %.0f | %.0f | %.0f%% | %.0f / %.0f ms | %s | %.1f KB |\n",
-			l.Level, l.Seeded, l.seedsPerSecond(), l.ResyncSecs, l.ResyncReads, l.ResyncWrites, l.Burst.PerMinute, l.Ceiling.PerMinute,
+		fmt.Fprintf(&b, "| %d | %d (%.0f/s) | %.1f s | %.0f / %.0f | %s | %s | %.0f%% | %.0f / %.0f ms | %s | %.1f KB |\n",
+			l.Level, l.Seeded, l.seedsPerSecond(), l.ResyncSecs, l.ResyncReads, l.ResyncWrites,
+			medianAndEach(l.Burst.PerMinute, l.BurstsPerMinute), medianAndEach(l.Ceiling.PerMinute, l.CeilingsPerMinute),
 			100*ratio, l.Burst.ToDriverPod.P50, l.Burst.ToDriverPod.P99, mb(l.RSSSettled), l.RSSPerApp/1024)
 	}
 	fmt.Fprintf(&b, "\nOperator RSS holding the 20 warm-up applications: %s (settled). RSS per retained application is the settled RSS less that, over the applications in the cluster less the warm-up.\n\n", mb(r.RSSBaseline))

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,5 +43,44 @@ func TestSeedTemplateClone(t *testing.T) {
 		if pair[0] != pair[1] {
 			t.Errorf("%s = %q, want %q", what, pair[0], pair[1])
 		}
+	}
+}
+
+func TestMedianBurst(t *testing.T) {
+	bursts := func(perMinute ...float64) []phaseResult {
+		var out []phaseResult
+		for i, v := range perMinute {
+			out = append(out, phaseResult{Name: fmt.Sprint(i), PerMinute: v})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		in       []phaseResult
+		wantName string
+		wantEach []float64
+	}{
+		{"none", nil, "", nil},
+		{"one", bursts(2300), "0", []float64{2300}},
+		{"three, the median in the middle of the run", bursts(2900, 2100, 2500), "2", []float64{2900, 2100, 2500}},
+		{"three, already in order", bursts(2100, 2500, 2900), "1", []float64{2100, 2500, 2900}},
+		{"even: the lower middle one", bursts(3000, 1000, 2000, 4000), "2", []float64{3000, 1000, 2000, 4000}},
+		{"ties keep the earlier burst", bursts(2000, 2000, 2000), "1", []float64{2000, 2000, 2000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, each := medianBurst(tc.in)
+			if got.Name != tc.wantName || !slices.Equal(each, tc.wantEach) {
+				t.Errorf("medianBurst = burst %q, each %v; want burst %q, each %v", got.Name, each, tc.wantName, tc.wantEach)
+			}
+		})
+	}
+}
+
+func TestMedianAndEach(t *testing.T) {
+	if got, want := medianAndEach(2305, []float64{2201.4, 2305, 2410.6}), "2305 (2201, 2305, 2411)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := medianAndEach(2305, []float64{2305}), "2305"; got != want {
+		t.Errorf("one burst: got %q, want %q", got, want)
 	}
 }
